@@ -36,60 +36,60 @@ const (
 
 // Rope describes rotary position embedding for one kind of layer.
 type Rope struct {
-	Theta float64 // base of the frequencies
-	Dim   int     // dimensions rotated per head (≤ HeadDim; Phi-3 may rotate part)
+	Theta float64 `json:"theta,omitempty"` // base of the frequencies
+	Dim   int     `json:"dim,omitempty"`   // dimensions rotated per head (≤ HeadDim; Phi-3 may rotate part)
 
 	// Frequency scaling, as in HF rope_scaling / rope_parameters.
-	Scaling        string  // "" (none), "linear", "llama3" or "yarn"
-	Factor         float64 // linear, llama3, yarn
-	LowFreqFactor  float64 // llama3
-	HighFreqFactor float64 // llama3
-	OrigContext    int     // llama3, yarn: original_max_position_embeddings
-	BetaFast       float64 // yarn
-	BetaSlow       float64 // yarn
-	AttnFactor     float64 // yarn: scales the rotated q and k (mscale); 0 = derive from Factor
+	Scaling        string  `json:"scaling,omitempty"`          // "" (none), "linear", "llama3" or "yarn"
+	Factor         float64 `json:"factor,omitempty"`           // linear, llama3, yarn
+	LowFreqFactor  float64 `json:"low_freq_factor,omitempty"`  // llama3
+	HighFreqFactor float64 `json:"high_freq_factor,omitempty"` // llama3
+	OrigContext    int     `json:"orig_context,omitempty"`     // llama3, yarn: original_max_position_embeddings
+	BetaFast       float64 `json:"beta_fast,omitempty"`        // yarn
+	BetaSlow       float64 `json:"beta_slow,omitempty"`        // yarn
+	AttnFactor     float64 `json:"attn_factor,omitempty"`      // yarn: scales the rotated q and k (mscale); 0 = derive from Factor
 
 	// FreqFactors, when set, divide the inverse frequencies one by one
 	// (GGUF's rope_freqs tensor, which carries Llama 3.x scaling).
-	FreqFactors []float32
+	FreqFactors []float32 `json:"freq_factors,omitempty"`
 }
 
 // Config is a model's hyperparameters, whichever format they came from.
 type Config struct {
-	Arch       Arch
-	VocabSize  int
-	Dim        int // width of the residual stream (hidden_size)
-	FFNDim     int // inner width of the feed-forward block
-	Layers     int
-	Heads      int // query heads
-	KVHeads    int // key/value heads (GQA when < Heads, MQA when 1)
-	HeadDim    int
-	ContextLen int
-	NormEps    float32
-	Act        Activation
+	Arch       Arch       `json:"arch,omitempty"`
+	VocabSize  int        `json:"vocab_size,omitempty"`
+	Dim        int        `json:"dim,omitempty"`     // width of the residual stream (hidden_size)
+	FFNDim     int        `json:"ffn_dim,omitempty"` // inner width of the feed-forward block
+	Layers     int        `json:"layers,omitempty"`
+	Heads      int        `json:"heads,omitempty"`     // query heads
+	KVHeads    int        `json:"kv_heads,omitempty"` // key/value heads (GQA when < Heads, MQA when 1)
+	HeadDim    int        `json:"head_dim,omitempty"`
+	ContextLen int        `json:"context_len,omitempty"`
+	NormEps    float32    `json:"norm_eps,omitempty"`
+	Act        Activation `json:"act,omitempty"`
 
 	// NormOffset is added to every RMSNorm weight before use: 1 for Gemma
 	// weights as HF stores them (the model computes x·(1+w)), 0 otherwise.
 	// GGUF Gemma files already store 1+w.
-	NormOffset float32
+	NormOffset float32 `json:"norm_offset,omitempty"`
 
-	Rope      Rope // full-attention layers
-	RopeLocal Rope // sliding-window layers (Gemma 3 uses another base); same as Rope otherwise
+	Rope      Rope `json:"rope,omitempty"`       // full-attention layers
+	RopeLocal Rope `json:"rope_local,omitempty"` // sliding-window layers (Gemma 3 uses another base); same as Rope otherwise
 	// RopeAdjacent: RoPE rotates adjacent pairs (2i, 2i+1). GGUF llama files
 	// carry Q/K rows permuted for this; HF weights rotate (i, i+Dim/2).
-	RopeAdjacent bool
+	RopeAdjacent bool `json:"rope_adjacent,omitempty"`
 
-	SlidingWindow int    // tokens a sliding layer attends to (0: none)
-	LayerSliding  []bool // per layer: does it use the sliding window?
+	SlidingWindow int    `json:"sliding_window,omitempty"` // tokens a sliding layer attends to (0: none)
+	LayerSliding  []bool `json:"layer_sliding,omitempty"`  // per layer: does it use the sliding window?
 
-	AttnSoftcap  float32 // tanh soft-cap of attention scores (0: none)
-	FinalSoftcap float32 // tanh soft-cap of the output logits (0: none)
-	AttnScale    float32 // multiplier of q·k, 1/sqrt(query_pre_attn_scalar or HeadDim)
-	EmbedScale   float32 // multiplier of token embeddings (Gemma: sqrt(Dim)), else 1
+	AttnSoftcap  float32 `json:"attn_softcap,omitempty"`  // tanh soft-cap of attention scores (0: none)
+	FinalSoftcap float32 `json:"final_softcap,omitempty"` // tanh soft-cap of the output logits (0: none)
+	AttnScale    float32 `json:"attn_scale,omitempty"`    // multiplier of q·k, 1/sqrt(query_pre_attn_scalar or HeadDim)
+	EmbedScale   float32 `json:"embed_scale,omitempty"`   // multiplier of token embeddings (Gemma: sqrt(Dim)), else 1
 
-	TiedEmbeddings bool // the output projection is token_embd
-	BOS            int  // -1 when unknown
-	EOS            []int
+	TiedEmbeddings bool  `json:"tied_embeddings,omitempty"` // the output projection is token_embd
+	BOS            int   `json:"bos"`             // -1 when unknown
+	EOS            []int `json:"eos,omitempty"`
 }
 
 // Sliding reports whether layer l uses the sliding window.
