@@ -61,7 +61,7 @@ type Config struct {
 	Dim        int        `json:"dim,omitempty"`     // width of the residual stream (hidden_size)
 	FFNDim     int        `json:"ffn_dim,omitempty"` // inner width of the feed-forward block
 	Layers     int        `json:"layers,omitempty"`
-	Heads      int        `json:"heads,omitempty"`     // query heads
+	Heads      int        `json:"heads,omitempty"`    // query heads
 	KVHeads    int        `json:"kv_heads,omitempty"` // key/value heads (GQA when < Heads, MQA when 1)
 	HeadDim    int        `json:"head_dim,omitempty"`
 	ContextLen int        `json:"context_len,omitempty"`
@@ -88,7 +88,7 @@ type Config struct {
 	EmbedScale   float32 `json:"embed_scale,omitempty"`   // multiplier of token embeddings (Gemma: sqrt(Dim)), else 1
 
 	TiedEmbeddings bool  `json:"tied_embeddings,omitempty"` // the output projection is token_embd
-	BOS            int   `json:"bos"`             // -1 when unknown
+	BOS            int   `json:"bos"`                       // -1 when unknown
 	EOS            []int `json:"eos,omitempty"`
 }
 
