@@ -56,46 +56,88 @@ const (
 const QK_K = 256
 
 // Traits is one row of the table.
+//
+// The function fields are nil where nara has no implementation for the type.
+// They do not check lengths: use the package functions Dequantize, Quantize
+// and VecDot, which validate sizes against the table first.
 type Traits struct {
 	Name       string
 	BlockSize  int // elements per block
 	BlockBytes int // bytes per block
+
+	// Dequantize turns len(dst)/BlockSize blocks of src into floats,
+	// bit-exact with llama.cpp's dequantize_row_* (same float32 operations in
+	// the same order).
+	Dequantize func(dst []float32, src []byte)
+
+	// Quantize is the reference quantizer: it fills len(src)/BlockSize
+	// blocks of dst the way llama.cpp's quantize_row_*_ref does (without an
+	// importance matrix).
+	Quantize func(dst []byte, src []float32)
+
+	// VecDotType is the type the other operand of VecDot must be in: the
+	// activation format ggml quantizes to for this weight type (Q8_0, Q8_1,
+	// Q8_K), or F32 for the float weight types. Meaningful only when VecDot
+	// is set.
+	VecDotType Type
+
+	// VecDot returns the dot product of n weights w (n/BlockSize blocks of
+	// this type) with n activations x in VecDotType, accumulating integer
+	// products in integers where ggml does.
+	VecDot func(n int, w, x []byte) float32
 }
 
 // traits is indexed by Type. A zero row (BlockSize 0) is an unknown type.
 var traits = [...]Traits{
-	F32:     {"F32", 1, 4},
-	F16:     {"F16", 1, 2},
-	Q4_0:    {"Q4_0", 32, 2 + 16},
-	Q4_1:    {"Q4_1", 32, 2 + 2 + 16},
-	Q5_0:    {"Q5_0", 32, 2 + 4 + 16},
-	Q5_1:    {"Q5_1", 32, 2 + 2 + 4 + 16},
-	Q8_0:    {"Q8_0", 32, 2 + 32},
-	Q8_1:    {"Q8_1", 32, 2 + 2 + 32},
-	Q2_K:    {"Q2_K", QK_K, QK_K/16 + QK_K/4 + 2 + 2},
-	Q3_K:    {"Q3_K", QK_K, QK_K/8 + QK_K/4 + 12 + 2},
-	Q4_K:    {"Q4_K", QK_K, 2 + 2 + 12 + QK_K/2},
-	Q5_K:    {"Q5_K", QK_K, 2 + 2 + 12 + QK_K/8 + QK_K/2},
-	Q6_K:    {"Q6_K", QK_K, QK_K/2 + QK_K/4 + QK_K/16 + 2},
-	Q8_K:    {"Q8_K", QK_K, 4 + QK_K + QK_K/16*2},
-	IQ2_XXS: {"IQ2_XXS", QK_K, 2 + QK_K/8*2},
-	IQ2_XS:  {"IQ2_XS", QK_K, 2 + QK_K/8*2 + QK_K/32},
-	IQ3_XXS: {"IQ3_XXS", QK_K, 2 + 3*QK_K/8},
-	IQ1_S:   {"IQ1_S", QK_K, 2 + QK_K/8 + QK_K/32*2},
-	IQ4_NL:  {"IQ4_NL", 32, 2 + 16},
-	IQ3_S:   {"IQ3_S", QK_K, 2 + QK_K/4 + QK_K/32 + QK_K/8 + QK_K/64},
-	IQ2_S:   {"IQ2_S", QK_K, 2 + QK_K/4 + QK_K/32 + QK_K/32},
-	IQ4_XS:  {"IQ4_XS", QK_K, 2 + 2 + QK_K/64 + QK_K/2},
-	I8:      {"I8", 1, 1},
-	I16:     {"I16", 1, 2},
-	I32:     {"I32", 1, 4},
-	I64:     {"I64", 1, 8},
-	F64:     {"F64", 1, 8},
-	IQ1_M:   {"IQ1_M", QK_K, QK_K/8 + QK_K/16 + QK_K/32},
-	BF16:    {"BF16", 1, 2},
-	TQ1_0:   {"TQ1_0", QK_K, (QK_K-4*QK_K/64)/5 + QK_K/64 + 2},
-	TQ2_0:   {"TQ2_0", QK_K, QK_K/4 + 2},
-	MXFP4:   {"MXFP4", 32, 1 + 16},
+	F32: {Name: "F32", BlockSize: 1, BlockBytes: 4,
+		Dequantize: dequantizeF32, Quantize: quantizeF32, VecDotType: F32, VecDot: vecDotF32},
+	F16: {Name: "F16", BlockSize: 1, BlockBytes: 2,
+		Dequantize: dequantizeF16, Quantize: quantizeF16, VecDotType: F32, VecDot: vecDotF16},
+	Q4_0: {Name: "Q4_0", BlockSize: 32, BlockBytes: 2 + 16,
+		Dequantize: dequantizeQ4_0, Quantize: quantizeQ4_0, VecDotType: Q8_0, VecDot: vecDotQ4_0},
+	Q4_1: {Name: "Q4_1", BlockSize: 32, BlockBytes: 2 + 2 + 16,
+		Dequantize: dequantizeQ4_1, Quantize: quantizeQ4_1, VecDotType: Q8_1, VecDot: vecDotQ4_1},
+	Q5_0: {Name: "Q5_0", BlockSize: 32, BlockBytes: 2 + 4 + 16,
+		Dequantize: dequantizeQ5_0, Quantize: quantizeQ5_0, VecDotType: Q8_0, VecDot: vecDotQ5_0},
+	Q5_1: {Name: "Q5_1", BlockSize: 32, BlockBytes: 2 + 2 + 4 + 16,
+		Dequantize: dequantizeQ5_1, Quantize: quantizeQ5_1, VecDotType: Q8_1, VecDot: vecDotQ5_1},
+	Q8_0: {Name: "Q8_0", BlockSize: 32, BlockBytes: 2 + 32,
+		Dequantize: dequantizeQ8_0, Quantize: quantizeQ8_0, VecDotType: Q8_0, VecDot: vecDotQ8_0},
+	Q8_1: {Name: "Q8_1", BlockSize: 32, BlockBytes: 2 + 2 + 32,
+		Dequantize: dequantizeQ8_1, Quantize: quantizeQ8_1},
+	Q2_K: {Name: "Q2_K", BlockSize: QK_K, BlockBytes: QK_K/16 + QK_K/4 + 2 + 2,
+		Dequantize: dequantizeQ2_K, Quantize: quantizeQ2_K, VecDotType: Q8_K, VecDot: vecDotQ2_K},
+	Q3_K: {Name: "Q3_K", BlockSize: QK_K, BlockBytes: QK_K/8 + QK_K/4 + 12 + 2,
+		Dequantize: dequantizeQ3_K, Quantize: quantizeQ3_K, VecDotType: Q8_K, VecDot: vecDotQ3_K},
+	Q4_K: {Name: "Q4_K", BlockSize: QK_K, BlockBytes: 2 + 2 + 12 + QK_K/2,
+		Dequantize: dequantizeQ4_K, Quantize: quantizeQ4_K, VecDotType: Q8_K, VecDot: vecDotQ4_K},
+	Q5_K: {Name: "Q5_K", BlockSize: QK_K, BlockBytes: 2 + 2 + 12 + QK_K/8 + QK_K/2,
+		Dequantize: dequantizeQ5_K, Quantize: quantizeQ5_K, VecDotType: Q8_K, VecDot: vecDotQ5_K},
+	Q6_K: {Name: "Q6_K", BlockSize: QK_K, BlockBytes: QK_K/2 + QK_K/4 + QK_K/16 + 2,
+		Dequantize: dequantizeQ6_K, Quantize: quantizeQ6_K, VecDotType: Q8_K, VecDot: vecDotQ6_K},
+	Q8_K: {Name: "Q8_K", BlockSize: QK_K, BlockBytes: 4 + QK_K + QK_K/16*2,
+		Dequantize: dequantizeQ8_K, Quantize: quantizeQ8_K, VecDotType: Q8_K, VecDot: vecDotQ8_K},
+	IQ2_XXS: {Name: "IQ2_XXS", BlockSize: QK_K, BlockBytes: 2 + QK_K/8*2},
+	IQ2_XS:  {Name: "IQ2_XS", BlockSize: QK_K, BlockBytes: 2 + QK_K/8*2 + QK_K/32},
+	IQ3_XXS: {Name: "IQ3_XXS", BlockSize: QK_K, BlockBytes: 2 + 3*QK_K/8},
+	IQ1_S:   {Name: "IQ1_S", BlockSize: QK_K, BlockBytes: 2 + QK_K/8 + QK_K/32*2},
+	IQ4_NL: {Name: "IQ4_NL", BlockSize: 32, BlockBytes: 2 + 16,
+		Dequantize: dequantizeIQ4_NL, Quantize: quantizeIQ4_NL, VecDotType: Q8_0, VecDot: vecDotIQ4_NL},
+	IQ3_S: {Name: "IQ3_S", BlockSize: QK_K, BlockBytes: 2 + QK_K/4 + QK_K/32 + QK_K/8 + QK_K/64},
+	IQ2_S: {Name: "IQ2_S", BlockSize: QK_K, BlockBytes: 2 + QK_K/4 + QK_K/32 + QK_K/32},
+	IQ4_XS: {Name: "IQ4_XS", BlockSize: QK_K, BlockBytes: 2 + 2 + QK_K/64 + QK_K/2,
+		Dequantize: dequantizeIQ4_XS, Quantize: quantizeIQ4_XS, VecDotType: Q8_K, VecDot: vecDotIQ4_XS},
+	I8:    {Name: "I8", BlockSize: 1, BlockBytes: 1},
+	I16:   {Name: "I16", BlockSize: 1, BlockBytes: 2},
+	I32:   {Name: "I32", BlockSize: 1, BlockBytes: 4},
+	I64:   {Name: "I64", BlockSize: 1, BlockBytes: 8},
+	F64:   {Name: "F64", BlockSize: 1, BlockBytes: 8},
+	IQ1_M: {Name: "IQ1_M", BlockSize: QK_K, BlockBytes: QK_K/8 + QK_K/16 + QK_K/32},
+	BF16: {Name: "BF16", BlockSize: 1, BlockBytes: 2,
+		Dequantize: dequantizeBF16, Quantize: quantizeBF16, VecDotType: F32, VecDot: vecDotBF16},
+	TQ1_0: {Name: "TQ1_0", BlockSize: QK_K, BlockBytes: (QK_K-4*QK_K/64)/5 + QK_K/64 + 2},
+	TQ2_0: {Name: "TQ2_0", BlockSize: QK_K, BlockBytes: QK_K/4 + 2},
+	MXFP4: {Name: "MXFP4", BlockSize: 32, BlockBytes: 1 + 16},
 }
 
 // Known reports whether t is a type nara knows the layout of.

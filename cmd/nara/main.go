@@ -22,6 +22,7 @@ type command struct {
 
 var commands = map[string]command{
 	"inspect": {"show a model's format, hyperparameters and tensors", runInspect},
+	"logits":  {"run one forward pass over token ids; print or save the logits", runLogits},
 }
 
 // errUsage marks an error in the command line rather than in the input.

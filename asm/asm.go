@@ -1,0 +1,90 @@
+// Package asm holds the numeric kernels the runtime's forward pass is built
+// from: matrix multiplication against weights of any supported type, dot
+// products, RMSNorm, softmax, the gated activations, rotary embedding and a
+// fused attention over the KV cache.
+//
+// Every kernel is exported here as a plain function; the pure-Go
+// implementation lives in a *_generic.go twin. Assembly versions will slot in
+// behind these same functions (chosen once at start-up) and be tested against
+// the generic code, so callers never change.
+//
+// Kernels trust their callers about lengths: the runtime checks shapes once,
+// when a model is loaded (CheckMatrix), and a length mismatch afterwards is a
+// programming error that panics like an out-of-range slice index.
+package asm
+
+import "github.com/narallm/nara/quant"
+
+// Dot returns Σ x[i]·y[i] over the first len(x) elements.
+func Dot(x, y []float32) float32 { return dotGeneric(x, y[:len(x)]) }
+
+// MatMul multiplies n activation vectors by a weight matrix:
+// dst[i·rows + r] = Σ_c w[r, c] · x[i·cols + c] for i < n, r < rows.
+// w holds rows×cols elements of type wt, row-major (a [rows, cols] matrix as
+// GGUF and safetensors store an out×in projection). dst has n·rows elements,
+// x has n·cols. Validate w once with CheckMatrix.
+func MatMul(dst, x []float32, w []byte, wt quant.Type, rows, cols, n int) {
+	matMulGeneric(dst[:n*rows], x[:n*cols], w, wt, rows, cols, n)
+}
+
+// ToF32 decodes len(dst) elements of type t from src (one matrix row, say an
+// embedding) into dst.
+func ToF32(dst []float32, src []byte, t quant.Type) { toF32Generic(dst, src, t) }
+
+// RMSNorm sets dst = x / sqrt(mean(x²) + eps) · w, elementwise over len(x).
+// dst may be x.
+func RMSNorm(dst, x, w []float32, eps float32) { rmsNormGeneric(dst[:len(x)], x, w[:len(x)], eps) }
+
+// Softmax replaces x by exp(x) / Σ exp(x), computed stably.
+func Softmax(x []float32) { softmaxGeneric(x) }
+
+// SiLUMul sets dst = silu(gate) · up, the SwiGLU feed-forward gate.
+// dst may alias gate or up.
+func SiLUMul(dst, gate, up []float32) { siluMulGeneric(dst, gate[:len(dst)], up[:len(dst)]) }
+
+// GELUTanhMul sets dst = gelu_tanh(gate) · up, the GeGLU feed-forward gate
+// with the tanh approximation of GELU. dst may alias gate or up.
+func GELUTanhMul(dst, gate, up []float32) { geluTanhMulGeneric(dst, gate[:len(dst)], up[:len(dst)]) }
+
+// Add sets dst += x (the residual connection).
+func Add(dst, x []float32) { addGeneric(dst, x[:len(dst)]) }
+
+// Scale sets x *= s.
+func Scale(x []float32, s float32) { scaleGeneric(x, s) }
+
+// Softcap sets x = c · tanh(x / c), which bounds x to (-c, c) smoothly.
+func Softcap(x []float32, c float32) { softcapGeneric(x, c) }
+
+// Rope rotates one head vector x by the angles whose cosines and sines are
+// given (one per rotated pair, len(cos) pairs, 2·len(cos) ≤ len(x)). With
+// adjacent, pair i is (x[2i], x[2i+1]); otherwise it is (x[i], x[i+len(cos)])
+// — the "rotate half" layout of Hugging Face weights. Elements past the
+// rotated ones (partial rotary) are left alone.
+func Rope(x, cos, sin []float32, adjacent bool) {
+	ropeGeneric(x[:2*len(cos)], cos, sin[:len(cos)], adjacent)
+}
+
+// Attn is the shape of one attention layer for Attention.
+type Attn struct {
+	Heads   int     // query heads
+	KVHeads int     // key/value heads; query head h reads KV head h/(Heads/KVHeads)
+	HeadDim int     // elements per head
+	Scale   float32 // multiplier of q·k
+	Softcap float32 // scores become c·tanh(s/c) when c > 0 (Gemma 2)
+	Window  int     // when > 0, a query at p sees keys at p-Window+1 … p only
+}
+
+// Attention computes causal multi-head attention for n queries at positions
+// pos0 … pos0+n-1 against a KV cache, in one pass over the cache per head and
+// without materializing a score matrix (online softmax).
+//
+// q and out are [n, Heads·HeadDim]; keys and values are [≥pos0+n,
+// KVHeads·HeadDim], one row per position, already holding the n new rows.
+func Attention(out, q []float32, n int, keys, values []float32, pos0 int, a Attn) {
+	attentionGeneric(out, q, n, keys, values, pos0, a)
+}
+
+// AttentionF16 is Attention over a KV cache stored in IEEE half precision.
+func AttentionF16(out, q []float32, n int, keys, values []uint16, pos0 int, a Attn) {
+	attentionGeneric(out, q, n, keys, values, pos0, a)
+}

@@ -1,0 +1,104 @@
+package asm
+
+import (
+	"encoding/binary"
+	"math"
+	"runtime"
+	"sync"
+	"unsafe"
+
+	"github.com/narallm/nara/quant"
+)
+
+// matMulGeneric decodes one weight row at a time into float32 and dots it
+// with every activation vector, so each row is decoded once per call however
+// many tokens the batch holds. Rows are shared out among goroutines when the
+// product is big enough to pay for them.
+func matMulGeneric(dst, x []float32, w []byte, wt quant.Type, rows, cols, n int) {
+	rb, err := RowBytes(wt, cols)
+	if err != nil || len(w) != rows*rb {
+		panic("asm.MatMul: weight matrix does not match its shape")
+	}
+	parallelRows(rows, cols*n, func(lo, hi int) {
+		buf := make([]float32, cols)
+		for r := lo; r < hi; r++ {
+			row := decodeRow(buf, w[r*rb:(r+1)*rb], wt)
+			for i := range n {
+				dst[i*rows+r] = dotGeneric(row, x[i*cols:(i+1)*cols])
+			}
+		}
+	})
+}
+
+// parallelRows runs f over [0, rows) in contiguous chunks, one goroutine per
+// CPU, when rows × workPerRow multiply-adds are worth splitting.
+func parallelRows(rows, workPerRow int, f func(lo, hi int)) {
+	const minWork = 1 << 16 // below this, goroutine start-up costs more than it saves
+	workers := min(runtime.GOMAXPROCS(0), rows, max(1, rows*workPerRow/minWork))
+	if workers <= 1 {
+		f(0, rows)
+		return
+	}
+	var wg sync.WaitGroup
+	for k := range workers {
+		lo, hi := rows*k/workers, rows*(k+1)/workers
+		wg.Go(func() { f(lo, hi) })
+	}
+	wg.Wait()
+}
+
+// decodeRow returns the elements of one row as float32: a view of src when it
+// already is aligned little-endian float32, else buf filled by decoding.
+func decodeRow(buf []float32, src []byte, t quant.Type) []float32 {
+	if t == quant.F32 {
+		if v := f32View(src); v != nil {
+			return v
+		}
+	}
+	toF32Generic(buf, src, t)
+	return buf
+}
+
+func toF32Generic(dst []float32, src []byte, t quant.Type) {
+	switch t {
+	case quant.F32:
+		for i := range dst {
+			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
+		}
+	case quant.F16:
+		tab := f16Table()
+		for i := range dst {
+			dst[i] = tab[binary.LittleEndian.Uint16(src[2*i:])]
+		}
+	case quant.BF16:
+		for i := range dst {
+			dst[i] = quant.BF16ToF32(binary.LittleEndian.Uint16(src[2*i:]))
+		}
+	default:
+		if err := quant.Dequantize(t, dst, src); err != nil {
+			panic("asm.ToF32: " + err.Error())
+		}
+	}
+}
+
+// littleEndian is true on hosts whose float32 memory layout is the files'.
+var littleEndian = func() bool { x := uint16(1); return *(*byte)(unsafe.Pointer(&x)) == 1 }()
+
+// f32View reinterprets b as float32s without copying, or returns nil when the
+// host byte order or b's alignment does not allow it.
+func f32View(b []byte) []float32 {
+	if !littleEndian || len(b) < 4 || uintptr(unsafe.Pointer(&b[0]))%4 != 0 {
+		return nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(b)/4)
+}
+
+// f16Table maps every half-precision bit pattern to its float32 value: one
+// load instead of the bit manipulation, as ggml does (256 KiB, built once).
+var f16Table = sync.OnceValue(func() *[1 << 16]float32 {
+	var t [1 << 16]float32
+	for h := range t {
+		t[h] = quant.F16ToF32(uint16(h))
+	}
+	return &t
+})

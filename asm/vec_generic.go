@@ -1,0 +1,95 @@
+package asm
+
+import "math"
+
+// dotGeneric sums in four lanes, as SIMD code will, which is also a little
+// more accurate than one running sum.
+func dotGeneric(x, y []float32) float32 {
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i] * y[i]
+		s1 += x[i+1] * y[i+1]
+		s2 += x[i+2] * y[i+2]
+		s3 += x[i+3] * y[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i] * y[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func rmsNormGeneric(dst, x, w []float32, eps float32) {
+	ss := dotGeneric(x, x)
+	inv := float32(1 / math.Sqrt(float64(ss/float32(len(x))+eps)))
+	for i := range x {
+		dst[i] = w[i] * (x[i] * inv)
+	}
+}
+
+func softmaxGeneric(x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	m := x[0]
+	for _, v := range x[1:] {
+		m = max(m, v)
+	}
+	var sum float32
+	for i, v := range x {
+		e := float32(math.Exp(float64(v - m)))
+		x[i] = e
+		sum += e
+	}
+	inv := 1 / sum
+	for i := range x {
+		x[i] *= inv
+	}
+}
+
+func siluMulGeneric(dst, gate, up []float32) {
+	for i, g := range gate {
+		dst[i] = g / (1 + float32(math.Exp(float64(-g)))) * up[i]
+	}
+}
+
+// geluTanhMulGeneric: gelu(g) ≈ g/2 · (1 + tanh(√(2/π) · (g + 0.044715 g³))).
+func geluTanhMulGeneric(dst, gate, up []float32) {
+	const c = 0.7978845608028654 // √(2/π)
+	for i, g := range gate {
+		x := float64(g)
+		dst[i] = float32(0.5*x*(1+math.Tanh(c*(x+0.044715*x*x*x)))) * up[i]
+	}
+}
+
+func addGeneric(dst, x []float32) {
+	for i := range dst {
+		dst[i] += x[i]
+	}
+}
+
+func scaleGeneric(x []float32, s float32) {
+	for i := range x {
+		x[i] *= s
+	}
+}
+
+func softcapGeneric(x []float32, c float32) {
+	for i, v := range x {
+		x[i] = c * float32(math.Tanh(float64(v/c)))
+	}
+}
+
+func ropeGeneric(x, cos, sin []float32, adjacent bool) {
+	half := len(cos)
+	for i := range half {
+		a, b := i, i+half
+		if adjacent {
+			a, b = 2*i, 2*i+1
+		}
+		x0, x1 := x[a], x[b]
+		x[a] = x0*cos[i] - x1*sin[i]
+		x[b] = x1*cos[i] + x0*sin[i]
+	}
+}

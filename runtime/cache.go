@@ -1,0 +1,78 @@
+package runtime
+
+import (
+	"fmt"
+
+	"github.com/narallm/nara/quant"
+)
+
+// Cache is the key/value cache of one sequence: for every layer, the keys
+// (after RoPE) and values of every position run so far, one row of
+// KVHeads·HeadDim per position. It grows as positions are added.
+type Cache struct {
+	typ   quant.Type // F32 or F16
+	kvDim int
+	max   int // positions allowed (the model's context length), 0: no limit
+	n     int // positions filled
+
+	k, v     [][]float32 // per layer, when typ is F32
+	k16, v16 [][]uint16  // per layer, when typ is F16
+}
+
+// NewCache returns an empty cache for m holding keys and values as typ:
+// quant.F32 (exact; the default to use) or quant.F16 (half the memory).
+func (m *Model) NewCache(typ quant.Type) (*Cache, error) {
+	c := &Cache{typ: typ, kvDim: m.Config.KVHeads * m.Config.HeadDim, max: m.Config.ContextLen}
+	L := m.Config.Layers
+	switch typ {
+	case quant.F32:
+		c.k, c.v = make([][]float32, L), make([][]float32, L)
+	case quant.F16:
+		c.k16, c.v16 = make([][]uint16, L), make([][]uint16, L)
+	default:
+		return nil, fmt.Errorf("KV cache type %s is not supported (F32 or F16)", typ)
+	}
+	return c, nil
+}
+
+// Len returns the number of positions the cache holds.
+func (c *Cache) Len() int { return c.n }
+
+// reserve makes room for positions [0, n).
+func (c *Cache) reserve(n int) {
+	size := n * c.kvDim
+	for l := range c.k {
+		c.k[l], c.v[l] = growTo(c.k[l], size), growTo(c.v[l], size)
+	}
+	for l := range c.k16 {
+		c.k16[l], c.v16[l] = growTo(c.k16[l], size), growTo(c.v16[l], size)
+	}
+}
+
+func growTo[E any](s []E, n int) []E {
+	if len(s) >= n {
+		return s
+	}
+	if cap(s) >= n {
+		return s[:n]
+	}
+	// Double, so that token-by-token generation copies O(n) in total.
+	t := make([]E, n, max(n, 2*cap(s)))
+	copy(t, s)
+	return t
+}
+
+// store writes the key and value rows of positions pos … pos+len/kvDim-1
+// of layer l.
+func (c *Cache) store(l, pos int, k, v []float32) {
+	off := pos * c.kvDim
+	if c.typ == quant.F32 {
+		copy(c.k[l][off:], k)
+		copy(c.v[l][off:], v)
+		return
+	}
+	for i := range k {
+		c.k16[l][off+i] = quant.F32ToF16(k[i])
+		c.v16[l][off+i] = quant.F32ToF16(v[i])
+	}
+}

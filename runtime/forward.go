@@ -1,0 +1,213 @@
+package runtime
+
+import (
+	"fmt"
+
+	"github.com/narallm/nara/asm"
+	"github.com/narallm/nara/loader"
+	"github.com/narallm/nara/quant"
+)
+
+// Options adjust one Forward call. The zero value computes logits for every
+// position.
+type Options struct {
+	// LastOnly computes logits for the last position only (generation).
+	LastOnly bool
+
+	// Hidden, when set, is called with the residual stream for debugging,
+	// named as in the reference fixtures: "hidden.embed" (the embeddings as
+	// the first layer receives them) and "hidden.layerI" (after decoder
+	// layer I), each [T, Dim] row-major. The slice is overwritten
+	// afterwards: copy what you keep.
+	//
+	// For Gemma, hidden.embed is after the √dim scale: that is what the
+	// PyTorch references hold (transformers scales inside its embedding
+	// module), although the fixture notes say "before any scaling".
+	Hidden func(name string, x []float32)
+}
+
+// Forward runs tokens at positions pos, pos+1, … through the model. It reads
+// the cache's first pos positions, stores the new keys and values after them
+// (dropping any positions the cache held past pos) and returns the logits,
+// [len(tokens), vocab] row-major, or [1, vocab] with opt.LastOnly.
+//
+// Feeding a prompt in one call or one token per call gives the same logits.
+func (m *Model) Forward(c *Cache, tokens []int, pos int, opt Options) ([]float32, error) {
+	if err := m.check(c, tokens, pos); err != nil {
+		return nil, err
+	}
+	cfg := m.Config
+	T, D, V, F := len(tokens), cfg.Dim, cfg.VocabSize, cfg.FFNDim
+	hd, H, KV := cfg.HeadDim, cfg.Heads, cfg.KVHeads
+	qDim, kvDim := H*hd, KV*hd
+	eps := cfg.NormEps
+	hidden := func(name string, x []float32) {
+		if opt.Hidden != nil {
+			opt.Hidden(name, x)
+		}
+	}
+
+	// Activations, one row per token.
+	x := make([]float32, T*D)      // the residual stream
+	xb := make([]float32, T*D)     // a block's normalized input, then its output
+	q := make([]float32, T*qDim)   // queries
+	k := make([]float32, T*kvDim)  // keys
+	v := make([]float32, T*kvDim)  // values
+	att := make([]float32, T*qDim) // attention output, heads side by side
+	gate := make([]float32, T*F)   // feed-forward hidden layer
+	up := make([]float32, T*F)
+	cos, sin := make([]float32, hd/2), make([]float32, hd/2)
+
+	// Token embedding (Gemma scales it by √dim).
+	for t, tok := range tokens {
+		asm.ToF32(x[t*D:(t+1)*D], m.embed.row(tok), m.embed.typ)
+	}
+	if cfg.EmbedScale != 1 {
+		asm.Scale(x, cfg.EmbedScale)
+	}
+	hidden("hidden.embed", x)
+
+	c.reserve(pos + T)
+	for l := range m.layers {
+		L := &m.layers[l]
+
+		// Attention RMSNorm.
+		rmsNormRows(xb, x, L.attnNorm, eps)
+
+		// Q, K, V projections, with biases where the model has them.
+		matMul(q, xb, L.wq, T)
+		matMul(k, xb, L.wk, T)
+		matMul(v, xb, L.wv, T)
+		addBias(q, L.bq)
+		addBias(k, L.bk)
+		addBias(v, L.bv)
+
+		// Per-head RMSNorm of queries and keys (Qwen 3, Gemma 3).
+		if L.qNorm != nil {
+			rmsNormRows(q, q, L.qNorm, eps)
+			rmsNormRows(k, k, L.kNorm, eps)
+		}
+
+		// RoPE: rotate each head of q and k by its position's angles.
+		rope := m.ropeFull
+		if cfg.Sliding(l) {
+			rope = m.ropeLocal
+		}
+		for t := range T {
+			rope.angles(cos, sin, pos+t)
+			n := len(rope.invFreq)
+			for h := range H {
+				asm.Rope(q[t*qDim+h*hd:t*qDim+(h+1)*hd], cos[:n], sin[:n], rope.adjacent)
+			}
+			for h := range KV {
+				asm.Rope(k[t*kvDim+h*hd:t*kvDim+(h+1)*hd], cos[:n], sin[:n], rope.adjacent)
+			}
+		}
+
+		// Keys and values join the cache; each query attends to the cache up
+		// to its own position (causal), within the window on sliding layers.
+		c.store(l, pos, k, v)
+		shape := asm.Attn{Heads: H, KVHeads: KV, HeadDim: hd, Scale: cfg.AttnScale, Softcap: cfg.AttnSoftcap}
+		if cfg.Sliding(l) {
+			shape.Window = cfg.SlidingWindow
+		}
+		if c.typ == quant.F16 {
+			asm.AttentionF16(att, q, T, c.k16[l], c.v16[l], pos, shape)
+		} else {
+			asm.Attention(att, q, T, c.k[l], c.v[l], pos, shape)
+		}
+
+		// Output projection (then Gemma's post-attention norm) and residual.
+		matMul(xb, att, L.wo, T)
+		if L.postAttn != nil {
+			rmsNormRows(xb, xb, L.postAttn, eps)
+		}
+		asm.Add(x, xb)
+
+		// Feed-forward RMSNorm.
+		rmsNormRows(xb, x, L.ffnNorm, eps)
+
+		// Gated feed-forward: down(act(gate·x) ⊙ up·x), SwiGLU or GeGLU.
+		matMul(gate, xb, L.wGate, T)
+		matMul(up, xb, L.wUp, T)
+		if cfg.Act == loader.GELUTanh {
+			asm.GELUTanhMul(gate, gate, up)
+		} else {
+			asm.SiLUMul(gate, gate, up)
+		}
+		matMul(xb, gate, L.wDown, T)
+
+		// Gemma's post-feed-forward norm, and the residual.
+		if L.postFFN != nil {
+			rmsNormRows(xb, xb, L.postFFN, eps)
+		}
+		asm.Add(x, xb)
+		hidden(fmt.Sprintf("hidden.layer%d", l), x)
+	}
+	c.n = pos + T
+
+	// Final RMSNorm of the positions we want logits for.
+	out := T
+	if opt.LastOnly {
+		x, out = x[(T-1)*D:], 1
+	}
+	rmsNormRows(xb[:out*D], x, m.outNorm, eps)
+
+	// Classifier into logits (Gemma 2 soft-caps them).
+	logits := make([]float32, out*V)
+	matMul(logits, xb[:out*D], m.output, out)
+	if cfg.FinalSoftcap > 0 {
+		asm.Softcap(logits, cfg.FinalSoftcap)
+	}
+	return logits, nil
+}
+
+// check validates one Forward call's input: it comes from users, so every
+// problem is an error, never a panic.
+func (m *Model) check(c *Cache, tokens []int, pos int) error {
+	if c == nil {
+		return fmt.Errorf("forward: nil cache")
+	}
+	if len(tokens) == 0 {
+		return fmt.Errorf("forward: no tokens")
+	}
+	if pos < 0 || pos > c.n {
+		return fmt.Errorf("forward: position %d outside the cache's 0…%d", pos, c.n)
+	}
+	if c.max > 0 && pos+len(tokens) > c.max {
+		return fmt.Errorf("forward: positions up to %d exceed the context length %d", pos+len(tokens), c.max)
+	}
+	if c.kvDim != m.Config.KVHeads*m.Config.HeadDim || max(len(c.k), len(c.k16)) != len(m.layers) {
+		return fmt.Errorf("forward: cache made for another model")
+	}
+	for i, tok := range tokens {
+		if tok < 0 || tok >= m.Config.VocabSize {
+			return fmt.Errorf("forward: token %d (id %d) outside the vocabulary 0…%d", i, tok, m.Config.VocabSize-1)
+		}
+	}
+	return nil
+}
+
+// matMul applies w to n row vectors: dst[i] = w · x[i].
+func matMul(dst, x []float32, w matrix, n int) {
+	asm.MatMul(dst, x, w.data, w.typ, w.rows, w.cols, n)
+}
+
+// rmsNormRows normalizes each len(w)-wide row of x into dst (in place when
+// dst is x): whole tokens for the block norms, single heads for q/k norms.
+func rmsNormRows(dst, x, w []float32, eps float32) {
+	n := len(w)
+	for i := 0; i+n <= len(x); i += n {
+		asm.RMSNorm(dst[i:i+n], x[i:i+n], w, eps)
+	}
+}
+
+// addBias adds b to each len(b)-wide row of x (no-op when b is nil).
+func addBias(x, b []float32) {
+	if b == nil {
+		return
+	}
+	for i := 0; i < len(x); i += len(b) {
+		asm.Add(x[i:i+len(b)], b)
+	}
+}
