@@ -72,9 +72,13 @@ func inspect(path string) (*inspectReport, error) {
 		return nil, err
 	}
 	var rep *inspectReport
-	if st.IsDir() {
+	switch {
+	case st.IsDir():
 		rep, err = inspectHF(path)
-	} else {
+	case !isGGUF(path) && strings.HasSuffix(path, ".safetensors"):
+		// A lone safetensors file: its tensors, but no model to describe.
+		return inspectSafetensorsFile(path)
+	default:
 		rep, err = inspectGGUF(path)
 	}
 	if err != nil {
@@ -110,6 +114,42 @@ func inspectGGUF(path string) (*inspectReport, error) {
 	return rep, nil
 }
 
+// isGGUF reports whether the file starts with the GGUF magic.
+func isGGUF(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var magic [4]byte
+	_, err = io.ReadFull(f, magic[:])
+	return err == nil && string(magic[:]) == "GGUF"
+}
+
+func inspectSafetensorsFile(path string) (*inspectReport, error) {
+	f, err := safetensors.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rep := &inspectReport{Path: path, Format: "safetensors", Metadata: map[string]any{}, Tensors: []inspectTensor{}}
+	for k, v := range f.Metadata {
+		rep.Metadata[k] = v
+	}
+	for _, t := range f.Tensors {
+		rep.Tensors = append(rep.Tensors, safetensorsRow(&t))
+	}
+	return rep, nil
+}
+
+func safetensorsRow(t *safetensors.Tensor) inspectTensor {
+	shape := make([]uint64, len(t.Shape))
+	for i, d := range t.Shape {
+		shape[i] = uint64(d)
+	}
+	return inspectTensor{t.Name, string(t.DType), shape}
+}
+
 func inspectHF(dir string) (*inspectReport, error) {
 	cfgPath := filepath.Join(dir, "config.json")
 	data, err := os.ReadFile(cfgPath)
@@ -131,11 +171,7 @@ func inspectHF(dir string) (*inspectReport, error) {
 	}
 	rep.Architecture, _ = cfg["model_type"].(string)
 	for _, t := range set.Tensors() {
-		shape := make([]uint64, len(t.Shape))
-		for i, d := range t.Shape {
-			shape[i] = uint64(d)
-		}
-		rep.Tensors = append(rep.Tensors, inspectTensor{t.Name, string(t.DType), shape})
+		rep.Tensors = append(rep.Tensors, safetensorsRow(t))
 	}
 	switch {
 	case exists(filepath.Join(dir, "tokenizer.json")):

@@ -198,3 +198,37 @@ func TestInspectBadInput(t *testing.T) {
 		t.Errorf("unknown command: exit %d, want 2", code)
 	}
 }
+
+// A lone .safetensors file (not a model directory) is listed too.
+func TestInspectSafetensorsFile(t *testing.T) {
+	files := fixtures.Glob(t, "models/*/refs.safetensors")
+	if len(files) == 0 {
+		t.Skip("no refs.safetensors in this fixture set")
+	}
+	for _, p := range files {
+		var out, errb bytes.Buffer
+		if code := run([]string{"inspect", "--json", p}, &out, &errb); code != 0 {
+			t.Errorf("%s: exit %d: %s", p, code, errb.String())
+			continue
+		}
+		var rep struct {
+			Format  string
+			Tensors []struct{ Name string }
+		}
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+			t.Fatal(err)
+		}
+		data, _ := os.ReadFile(p)
+		var h map[string]json.RawMessage
+		json.Unmarshal(data[8:8+binary.LittleEndian.Uint64(data)], &h)
+		delete(h, "__metadata__")
+		if rep.Format != "safetensors" || len(rep.Tensors) != len(h) {
+			t.Errorf("%s: format %q, %d tensors; the header holds %d", p, rep.Format, len(rep.Tensors), len(h))
+		}
+		for _, tn := range rep.Tensors {
+			if _, ok := h[tn.Name]; !ok {
+				t.Errorf("%s: %q is not in the header", p, tn.Name)
+			}
+		}
+	}
+}
