@@ -16,7 +16,7 @@ package asm
 import "github.com/narallm/nara/quant"
 
 // Dot returns Σ x[i]·y[i] over the first len(x) elements.
-func Dot(x, y []float32) float32 { return dotGeneric(x, y[:len(x)]) }
+func Dot(x, y []float32) float32 { return active.Dot(x, y[:len(x)]) }
 
 // MatMul multiplies n activation vectors by a weight matrix:
 // dst[i·rows + r] = Σ_c w[r, c] · x[i·cols + c] for i < n, r < rows.
@@ -24,7 +24,7 @@ func Dot(x, y []float32) float32 { return dotGeneric(x, y[:len(x)]) }
 // GGUF and safetensors store an out×in projection). dst has n·rows elements,
 // x has n·cols. Validate w once with CheckMatrix.
 func MatMul(dst, x []float32, w []byte, wt quant.Type, rows, cols, n int) {
-	matMulGeneric(dst[:n*rows], x[:n*cols], w, wt, rows, cols, n)
+	matMul(dst[:n*rows], x[:n*cols], w, wt, rows, cols, n)
 }
 
 // ToF32 decodes len(dst) elements of type t from src (one matrix row, say an

@@ -3,49 +3,11 @@ package asm
 import (
 	"encoding/binary"
 	"math"
-	"runtime"
 	"sync"
 	"unsafe"
 
 	"github.com/narallm/nara/quant"
 )
-
-// matMulGeneric decodes one weight row at a time into float32 and dots it
-// with every activation vector, so each row is decoded once per call however
-// many tokens the batch holds. Rows are shared out among goroutines when the
-// product is big enough to pay for them.
-func matMulGeneric(dst, x []float32, w []byte, wt quant.Type, rows, cols, n int) {
-	rb, err := RowBytes(wt, cols)
-	if err != nil || len(w) != rows*rb {
-		panic("asm.MatMul: weight matrix does not match its shape")
-	}
-	parallelRows(rows, cols*n, func(lo, hi int) {
-		buf := make([]float32, cols)
-		for r := lo; r < hi; r++ {
-			row := decodeRow(buf, w[r*rb:(r+1)*rb], wt)
-			for i := range n {
-				dst[i*rows+r] = dotGeneric(row, x[i*cols:(i+1)*cols])
-			}
-		}
-	})
-}
-
-// parallelRows runs f over [0, rows) in contiguous chunks, one goroutine per
-// CPU, when rows × workPerRow multiply-adds are worth splitting.
-func parallelRows(rows, workPerRow int, f func(lo, hi int)) {
-	const minWork = 1 << 16 // below this, goroutine start-up costs more than it saves
-	workers := min(runtime.GOMAXPROCS(0), rows, max(1, rows*workPerRow/minWork))
-	if workers <= 1 {
-		f(0, rows)
-		return
-	}
-	var wg sync.WaitGroup
-	for k := range workers {
-		lo, hi := rows*k/workers, rows*(k+1)/workers
-		wg.Go(func() { f(lo, hi) })
-	}
-	wg.Wait()
-}
 
 // decodeRow returns the elements of one row as float32: a view of src when it
 // already is aligned little-endian float32, else buf filled by decoding.

@@ -1,6 +1,11 @@
 package asm
 
-import "math"
+import (
+	"encoding/binary"
+	"math"
+
+	"github.com/narallm/nara/quant"
+)
 
 // dotGeneric sums in four lanes, as SIMD code will, which is also a little
 // more accurate than one running sum.
@@ -92,4 +97,32 @@ func ropeGeneric(x, cos, sin []float32, adjacent bool) {
 		x[a] = x0*cos[i] - x1*sin[i]
 		x[b] = x1*cos[i] + x0*sin[i]
 	}
+}
+
+// dotF16Generic dots a row of half-precision weights with float32 x, adding
+// in the same order as dotGeneric so both float paths round alike.
+func dotF16Generic(w []byte, x []float32) float32 {
+	tab := f16Table()
+	return dotDecoded(x, func(i int) float32 { return tab[binary.LittleEndian.Uint16(w[2*i:])] })
+}
+
+// dotBF16Generic dots a row of bfloat16 weights with float32 x.
+func dotBF16Generic(w []byte, x []float32) float32 {
+	return dotDecoded(x, func(i int) float32 { return quant.BF16ToF32(binary.LittleEndian.Uint16(w[2*i:])) })
+}
+
+// dotDecoded is dotGeneric with the weights decoded on the fly by at(i).
+func dotDecoded(x []float32, at func(i int) float32) float32 {
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += at(i) * x[i]
+		s1 += at(i+1) * x[i+1]
+		s2 += at(i+2) * x[i+2]
+		s3 += at(i+3) * x[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += at(i) * x[i]
+	}
+	return (s0 + s1) + (s2 + s3)
 }

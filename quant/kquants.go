@@ -16,8 +16,12 @@ import (
 //	Q6_K (210 B): ql[128] | qh[64] | scales[16] int8 | d
 //	Q8_K (292 B): d float32 | qs[256] int8 | bsums[16] int16 (sums of 16 qs)
 //
-// As in legacy.go, products that feed a sum are wrapped in float32(...) so Go
-// cannot fuse them into an FMA that ggml's reference code does not do.
+// Dequantization is exact up to its last operation: a half scale (11
+// significant bits) times a sub-block scale times a level fits in float32's 24
+// bits, so only the final add/subtract of a min rounds. The quantizers are
+// long float32 computations; as in legacy.go, products that feed a sum are
+// wrapped in float32(...) so Go cannot fuse them into an FMA that ggml's
+// reference code (built without FMA on x86-64) does not do.
 
 const (
 	q2KBytes = 84

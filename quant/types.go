@@ -5,6 +5,14 @@
 // Every type is a row in one traits table. Code that needs to know the size of a
 // block, or how to turn a block into floats, reads the table; adding a type means
 // adding a row, not touching every switch.
+//
+// For F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, Q2_K…Q8_K, IQ4_NL and
+// IQ4_XS the table also holds pure-Go reference code, written to match
+// llama.cpp's ggml-quants.c: a dequantizer (bit-exact), a quantizer (producing the
+// same bytes as llama-quantize without an importance matrix), and a dot product
+// against activations quantized to the type ggml pairs with it (Q8_0, Q8_1 or
+// Q8_K; F32 for the float types). They are deliberately plain: they are the
+// twins that faster kernels are tested against.
 package quant
 
 import (
@@ -71,8 +79,9 @@ type Traits struct {
 	Dequantize func(dst []float32, src []byte)
 
 	// Quantize is the reference quantizer: it fills len(src)/BlockSize
-	// blocks of dst the way llama.cpp's quantize_row_*_ref does (without an
-	// importance matrix).
+	// blocks of dst as llama-quantize does without an importance matrix
+	// (quantize_row_*_ref; for IQ4_NL/IQ4_XS quantize_iq4_* with its 7
+	// trial scales).
 	Quantize func(dst []byte, src []float32)
 
 	// VecDotType is the type the other operand of VecDot must be in: the
