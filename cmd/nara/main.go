@@ -21,8 +21,9 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"inspect": {"show a model's format, hyperparameters and tensors", runInspect},
-	"logits":  {"run one forward pass over token ids; print or save the logits", runLogits},
+	"inspect":  {"show a model's format, hyperparameters and tensors", runInspect},
+	"tokenize": {"turn text on stdin into token ids", runTokenize},
+	"logits":   {"run one forward pass over token ids; print or save the logits", runLogits},
 }
 
 // errUsage marks an error in the command line rather than in the input.
