@@ -50,7 +50,11 @@ func runInspect(args []string, stdout io.Writer) error {
 	if err := needArgs(pos, 1, "one MODEL"); err != nil {
 		return err
 	}
-	rep, err := inspect(pos[0])
+	path, err := resolveModel(pos[0])
+	if err != nil {
+		return err
+	}
+	rep, err := inspect(path)
 	if err != nil {
 		return err
 	}

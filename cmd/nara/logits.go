@@ -56,7 +56,11 @@ func runLogits(args []string, stdout io.Writer) error {
 		return fmt.Errorf("%w: --kv %q: want f32 or f16", errUsage, *kv)
 	}
 
-	lm, err := loader.Open(*modelPath)
+	path, err := resolveModel(*modelPath)
+	if err != nil {
+		return err
+	}
+	lm, err := loader.Open(path)
 	if err != nil {
 		return err
 	}

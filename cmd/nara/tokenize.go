@@ -32,7 +32,11 @@ func runTokenize(args []string, stdout io.Writer) error {
 	if *model == "" {
 		return fmt.Errorf("%w: -m MODEL is required", errUsage)
 	}
-	tok, err := tokenizer.Load(*model)
+	path, err := resolveModel(*model)
+	if err != nil {
+		return err
+	}
+	tok, err := tokenizer.Load(path)
 	if err != nil {
 		return err
 	}
