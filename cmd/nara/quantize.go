@@ -10,9 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
-
 	"github.com/narallm/nara/loader"
 	"github.com/narallm/nara/loader/convert"
 	"github.com/narallm/nara/quant"
@@ -95,9 +92,9 @@ func writeAtomically(path, what string, write func(w io.Writer, progress func(do
 			os.Remove(f.Name())
 		}
 	}()
-	progress, finish := writeProgress(what)
-	err = write(f, progress)
-	finish()
+	bar := newProgress(what, false, false) // a bar on a terminal only: no lines in logs
+	err = write(f, bar.update)
+	bar.finish()
 	if err != nil {
 		return 0, err
 	}
@@ -116,34 +113,6 @@ func writeAtomically(path, what string, write func(w io.Writer, progress func(do
 	}
 	ok = true
 	return st.Size(), nil
-}
-
-// writeProgress returns a progress callback drawing a bar of bytes written on
-// stderr, and a function to call when done; both do nothing when stderr is
-// not a terminal (a log file gets no bar).
-func writeProgress(what string) (progress func(done, total int64), finish func()) {
-	if !term.IsTerminal(int(os.Stderr.Fd())) {
-		return nil, func() {}
-	}
-	var bar *progressbar.ProgressBar
-	progress = func(done, total int64) {
-		if bar == nil {
-			bar = progressbar.NewOptions64(total,
-				progressbar.OptionSetWriter(os.Stderr),
-				progressbar.OptionSetDescription(what),
-				progressbar.OptionShowBytes(true),
-				progressbar.OptionSetPredictTime(true),
-				progressbar.OptionThrottle(100*time.Millisecond),
-				progressbar.OptionFullWidth(),
-				progressbar.OptionClearOnFinish())
-		}
-		bar.Set64(done)
-	}
-	return progress, func() {
-		if bar != nil {
-			bar.Finish()
-		}
-	}
 }
 
 // typeCounts summarizes a plan: "Q4_K×13 Q6_K×3 F32×5", most frequent first.
