@@ -21,12 +21,15 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"inspect":   {"show a model's format, hyperparameters and tensors", runInspect},
-	"pull":      {"download a model from the Hugging Face hub into the local cache", runPull},
-	"tokenize":  {"turn text on stdin into token ids", runTokenize},
-	"logits":    {"run one forward pass over token ids; print or save the logits", runLogits},
-	"quantize":  {"convert a GGUF file or HF directory to GGUF with llama-quantize's type presets", runQuantize},
-	"gen-model": {"write a GGUF model with random weights for benchmarks", runGenModel},
+	"inspect":    {"show a model's format, hyperparameters and tensors", runInspect},
+	"pull":       {"download a model from the Hugging Face hub into the local cache", runPull},
+	"tokenize":   {"turn text on stdin into token ids", runTokenize},
+	"logits":     {"run one forward pass over token ids; print or save the logits", runLogits},
+	"quantize":   {"convert a GGUF file or HF directory to GGUF with llama-quantize's type presets", runQuantize},
+	"gen-model":  {"write a GGUF model with random weights for benchmarks", runGenModel},
+	"run":        {"generate text from a prompt, streamed to stdout", runRun},
+	"chat":       {"chat with a model in the terminal; one reply per line when stdin is not one", runChat},
+	"perplexity": {"score a text as llama-perplexity does; KL divergence between two models", runPerplexity},
 }
 
 // errUsage marks an error in the command line rather than in the input.
