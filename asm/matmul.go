@@ -1,7 +1,6 @@
 package asm
 
 import (
-	"runtime"
 	"sync"
 
 	"github.com/narallm/nara/quant"
@@ -12,49 +11,83 @@ import (
 // Float weights are dotted with the float32 activations directly. For block
 // types the activations are first quantized, once per call, to the type ggml
 // pairs with the weights (Q8_0, Q8_1 or Q8_K), and each row is an integer dot
-// product against them — the same arithmetic as llama.cpp.
+// product against them — the same arithmetic as llama.cpp. Rows are shared
+// out among the pool's threads.
 func matMul(dst, x []float32, w []byte, wt quant.Type, rows, cols, n int) {
 	rb, err := RowBytes(wt, cols)
 	if err != nil || len(w) != rows*rb {
 		panic("asm.MatMul: weight matrix does not match its shape")
 	}
-	k := active
+	mt := matMulTasks.Get().(*matMulTask)
+	defer matMulTasks.Put(mt)
+	*mt = matMulTask{dst: dst, x: x, w: w, wt: wt, rows: rows, cols: cols, n: n, rb: rb, k: active, xq: mt.xq[:0]}
 	switch wt {
 	case quant.F32, quant.F16, quant.BF16:
-		dot := floatRowDot(k, wt)
-		parallelRows(rows, cols*n, func(lo, hi int) {
-			for r := lo; r < hi; r++ {
-				row := w[r*rb : (r+1)*rb]
-				for i := range n {
-					dst[i*rows+r] = dot(row, x[i*cols:(i+1)*cols])
-				}
-			}
-		})
-		return
-	}
-	tr, _ := wt.Traits()
-	vecDot := k.VecDot[wt]
-	if vecDot == nil {
-		panic("asm.MatMul: no dot product for " + wt.String())
-	}
-	xb, err := RowBytes(tr.VecDotType, cols)
-	if err != nil {
-		panic("asm.MatMul: " + err.Error())
-	}
-	xq := make([]byte, n*xb)
-	for i := range n {
-		if err := quant.Quantize(tr.VecDotType, xq[i*xb:(i+1)*xb], x[i*cols:(i+1)*cols]); err != nil {
+	default:
+		tr, _ := wt.Traits()
+		if mt.vecDot = active.VecDot[wt]; mt.vecDot == nil {
+			panic("asm.MatMul: no dot product for " + wt.String())
+		}
+		xb, err := RowBytes(tr.VecDotType, cols)
+		if err != nil {
 			panic("asm.MatMul: " + err.Error())
 		}
-	}
-	parallelRows(rows, cols*n, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			row := w[r*rb : (r+1)*rb]
-			for i := range n {
-				dst[i*rows+r] = vecDot(cols, row, xq[i*xb:(i+1)*xb])
+		mt.xb = xb
+		if cap(mt.xq) < n*xb {
+			mt.xq = make([]byte, n*xb)
+		}
+		mt.xq = mt.xq[:n*xb]
+		for i := range n {
+			if err := quant.Quantize(tr.VecDotType, mt.xq[i*xb:(i+1)*xb], x[i*cols:(i+1)*cols]); err != nil {
+				panic("asm.MatMul: " + err.Error())
 			}
 		}
-	})
+	}
+	parallelFor(rows, cols*n, mt)
+	// Keep the quantization buffer for the next call, not the operands.
+	*mt = matMulTask{xq: mt.xq}
+}
+
+// matMulTask is one MatMul call as a pool task. They are recycled (with
+// their activation quantization buffer) so that a decode step allocates
+// nothing.
+type matMulTask struct {
+	dst, x     []float32
+	w          []byte
+	wt         quant.Type
+	rows, cols int
+	n          int // tokens
+	rb         int // bytes per weight row
+	k          *Kernels
+
+	// Block weights: the activations quantized to wt's VecDotType, xb bytes
+	// per token, and the row dot product.
+	xq     []byte
+	xb     int
+	vecDot func(n int, w, x []byte) float32
+}
+
+var matMulTasks = sync.Pool{New: func() any { return new(matMulTask) }}
+
+// run computes rows [lo, hi) for every token.
+func (mt *matMulTask) run(lo, hi int) {
+	rows, cols, rb := mt.rows, mt.cols, mt.rb
+	if mt.vecDot != nil {
+		for r := lo; r < hi; r++ {
+			row := mt.w[r*rb : (r+1)*rb]
+			for i := range mt.n {
+				mt.dst[i*rows+r] = mt.vecDot(cols, row, mt.xq[i*mt.xb:(i+1)*mt.xb])
+			}
+		}
+		return
+	}
+	dot := floatRowDot(mt.k, mt.wt)
+	for r := lo; r < hi; r++ {
+		row := mt.w[r*rb : (r+1)*rb]
+		for i := range mt.n {
+			mt.dst[i*rows+r] = dot(row, mt.x[i*cols:(i+1)*cols])
+		}
+	}
 }
 
 // floatRowDot returns the kernel that dots one stored row of a float type
@@ -74,21 +107,4 @@ func floatRowDot(k *Kernels, wt quant.Type) func(w []byte, x []float32) float32 
 		toF32Generic(buf, w, quant.F32)
 		return k.Dot(buf, x)
 	}
-}
-
-// parallelRows runs f over [0, rows) in contiguous chunks, one goroutine per
-// CPU, when rows × workPerRow multiply-adds are worth splitting.
-func parallelRows(rows, workPerRow int, f func(lo, hi int)) {
-	const minWork = 1 << 16 // below this, goroutine start-up costs more than it saves
-	workers := min(runtime.GOMAXPROCS(0), rows, max(1, rows*workPerRow/minWork))
-	if workers <= 1 {
-		f(0, rows)
-		return
-	}
-	var wg sync.WaitGroup
-	for k := range workers {
-		lo, hi := rows*k/workers, rows*(k+1)/workers
-		wg.Go(func() { f(lo, hi) })
-	}
-	wg.Wait()
 }

@@ -17,6 +17,25 @@ type Cache struct {
 
 	k, v     [][]float32 // per layer, when typ is F32
 	k16, v16 [][]uint16  // per layer, when typ is F16
+
+	work workspace // Forward's activations, kept for the next call
+}
+
+// workspace holds Forward's activation buffers, grown to the largest batch
+// seen, so that a decode step allocates nothing.
+type workspace struct {
+	x, xb, q, k, v, att, gate, up []float32
+	cos, sin                      []float32
+}
+
+// grow returns (*buf)[:n], reallocating *buf first when it is too small. The
+// contents are not kept: every Forward step overwrites what it reads.
+func grow(buf *[]float32, n int) []float32 {
+	if cap(*buf) < n {
+		*buf = make([]float32, n)
+	}
+	*buf = (*buf)[:n]
+	return *buf
 }
 
 // NewCache returns an empty cache for m holding keys and values as typ:

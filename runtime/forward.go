@@ -24,12 +24,19 @@ type Options struct {
 	// PyTorch references hold (transformers scales inside its embedding
 	// module), although the fixture notes say "before any scaling".
 	Hidden func(name string, x []float32)
+
+	// Logits, when its capacity holds the logits, receives them and is
+	// returned (resliced): a caller decoding token by token passes back the
+	// previous result to avoid allocating one per token. Otherwise Forward
+	// returns a new slice.
+	Logits []float32
 }
 
 // Forward runs tokens at positions pos, pos+1, … through the model. It reads
 // the cache's first pos positions, stores the new keys and values after them
 // (dropping any positions the cache held past pos) and returns the logits,
-// [len(tokens), vocab] row-major, or [1, vocab] with opt.LastOnly.
+// [len(tokens), vocab] row-major, or [1, vocab] with opt.LastOnly (in
+// opt.Logits when it is large enough).
 //
 // Feeding a prompt in one call or one token per call gives the same logits.
 func (m *Model) Forward(c *Cache, tokens []int, pos int, opt Options) ([]float32, error) {
@@ -47,16 +54,18 @@ func (m *Model) Forward(c *Cache, tokens []int, pos int, opt Options) ([]float32
 		}
 	}
 
-	// Activations, one row per token.
-	x := make([]float32, T*D)      // the residual stream
-	xb := make([]float32, T*D)     // a block's normalized input, then its output
-	q := make([]float32, T*qDim)   // queries
-	k := make([]float32, T*kvDim)  // keys
-	v := make([]float32, T*kvDim)  // values
-	att := make([]float32, T*qDim) // attention output, heads side by side
-	gate := make([]float32, T*F)   // feed-forward hidden layer
-	up := make([]float32, T*F)
-	cos, sin := make([]float32, hd/2), make([]float32, hd/2)
+	// Activations, one row per token, in buffers the cache keeps between
+	// calls (a decode step allocates nothing).
+	w := &c.work
+	x := grow(&w.x, T*D)        // the residual stream
+	xb := grow(&w.xb, T*D)      // a block's normalized input, then its output
+	q := grow(&w.q, T*qDim)     // queries
+	k := grow(&w.k, T*kvDim)    // keys
+	v := grow(&w.v, T*kvDim)    // values
+	att := grow(&w.att, T*qDim) // attention output, heads side by side
+	gate := grow(&w.gate, T*F)  // feed-forward hidden layer
+	up := grow(&w.up, T*F)
+	cos, sin := grow(&w.cos, hd/2), grow(&w.sin, hd/2)
 
 	// Token embedding (Gemma scales it by √dim).
 	for t, tok := range tokens {
@@ -142,7 +151,9 @@ func (m *Model) Forward(c *Cache, tokens []int, pos int, opt Options) ([]float32
 			rmsNormRows(xb, xb, L.postFFN, eps)
 		}
 		asm.Add(x, xb)
-		hidden(fmt.Sprintf("hidden.layer%d", l), x)
+		if opt.Hidden != nil {
+			hidden(fmt.Sprintf("hidden.layer%d", l), x)
+		}
 	}
 	c.n = pos + T
 
@@ -154,7 +165,11 @@ func (m *Model) Forward(c *Cache, tokens []int, pos int, opt Options) ([]float32
 	rmsNormRows(xb[:out*D], x, m.outNorm, eps)
 
 	// Classifier into logits (Gemma 2 soft-caps them).
-	logits := make([]float32, out*V)
+	logits := opt.Logits
+	if cap(logits) < out*V {
+		logits = make([]float32, out*V)
+	}
+	logits = logits[:out*V]
 	matMul(logits, xb[:out*D], m.output, out)
 	if cfg.FinalSoftcap > 0 {
 		asm.Softcap(logits, cfg.FinalSoftcap)

@@ -30,6 +30,7 @@ var commands = map[string]command{
 	"run":        {"generate text from a prompt, streamed to stdout", runRun},
 	"chat":       {"chat with a model in the terminal; one reply per line when stdin is not one", runChat},
 	"perplexity": {"score a text as llama-perplexity does; KL divergence between two models", runPerplexity},
+	"bench":      {"measure prompt and generation speed (llama-bench's method) and this machine's limits", runBench},
 }
 
 // errUsage marks an error in the command line rather than in the input.

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	"github.com/narallm/nara/asm"
+	"github.com/narallm/nara/bench"
+	"github.com/narallm/nara/loader"
+	"github.com/narallm/nara/quant"
+	"github.com/narallm/nara/runtime"
+)
+
+// benchResult is one test's throughput over the repetitions.
+type benchResult struct {
+	Test       string  `json:"test"` // "pp512", "tg128"
+	TokensPerS float64 `json:"tokens_per_s"`
+	Stddev     float64 `json:"stddev"`
+	GBps       float64 `json:"weights_gb_per_s,omitempty"` // tg: weight bytes read per token × t/s
+	GFlops     float64 `json:"gflop_per_s,omitempty"`      // pp: 2·params·tokens / time
+}
+
+// benchHardware is the JSON form of the machine's measured limits.
+type benchHardware struct {
+	Test      string  `json:"test"` // "hw"
+	Threads   int     `json:"threads"`
+	ReadGBps  float64 `json:"read_gb_per_s"`
+	FMAGFlops float64 `json:"fma_gflop_per_s"`
+	FMAKind   string  `json:"fma_kind"`
+}
+
+func runBench(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	modelPath := fs.String("m", "", "model: a .gguf file or an HF directory")
+	nPrompt := fs.Int("p", 512, "prompt tokens processed in one batch (pp test; 0 skips it)")
+	nGen := fs.Int("n", 128, "tokens generated one at a time from an empty context (tg test; 0 skips it)")
+	threads := fs.Int("t", 0, "threads (0: GOMAXPROCS)")
+	reps := fs.Int("r", 3, "repetitions of each test")
+	asJSON := fs.Bool("json", false, "print JSON: the tests, then the hardware figures")
+	hwOnly := fs.Bool("hw", false, "print only this machine's read bandwidth and FMA peak")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the model tests to this file (for go tool pprof)")
+	fs.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: nara bench -m MODEL [-p 512] [-n 128] [-t THREADS] [-r 3] [--json] [--hw]\n\n"+
+			"Measures prompt processing (pp: one batch of -p tokens) and text generation\n"+
+			"(tg: -n single-token steps from an empty context) as llama-bench does, in\n"+
+			"tokens/s, mean ± standard deviation over -r repetitions after a warm-up; with\n"+
+			"the GB/s of weights read during tg and GFLOP/s during pp, next to this\n"+
+			"machine's read bandwidth and f32 FMA peak measured in the same run.")
+		fs.SetOutput(os.Stderr)
+		fs.PrintDefaults()
+	}
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 0, "no positional arguments (the model goes after -m)"); err != nil {
+		return err
+	}
+	if *nPrompt < 0 || *nGen < 0 || *reps < 1 || *threads < 0 {
+		return fmt.Errorf("%w: -p and -n must be ≥ 0, -r ≥ 1, -t ≥ 0", errUsage)
+	}
+	if !*hwOnly && *modelPath == "" {
+		return fmt.Errorf("%w: -m MODEL is required (or --hw)", errUsage)
+	}
+	asm.SetThreads(*threads)
+	defer asm.SetThreads(0)
+	nThreads := asm.Threads()
+
+	var results []benchResult
+	if !*hwOnly {
+		if *cpuProfile != "" {
+			f, err := os.Create(*cpuProfile)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+		}
+		results, err = benchModel(*modelPath, *nPrompt, *nGen, *reps, *asJSON, stdout)
+		pprof.StopCPUProfile() // a no-op when not profiling
+		if err != nil {
+			return err
+		}
+	}
+	// Measured after the model so the model's page cache is not disturbed.
+	hw := bench.Measure(nThreads, 512<<20)
+
+	if *asJSON {
+		list := []any{}
+		for _, r := range results {
+			list = append(list, r)
+		}
+		list = append(list, benchHardware{"hw", hw.Threads, hw.ReadGBps, hw.FMAGFlops, hw.FMAKind})
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(list)
+	}
+	fmt.Fprintf(stdout, "hardware (%d threads): read %.1f GB/s, f32 FMA peak %.1f GFLOP/s (%s)\n",
+		hw.Threads, hw.ReadGBps, hw.FMAGFlops, hw.FMAKind)
+	if len(results) > 0 {
+		fmt.Fprintf(stdout, "| %-7s | %17s | %-26s |\n", "test", "t/s", "rate")
+		for _, r := range results {
+			rate := ""
+			if r.GBps > 0 {
+				rate = fmt.Sprintf("%.1f GB/s (%.0f%% of read)", r.GBps, 100*r.GBps/hw.ReadGBps)
+			} else if r.GFlops > 0 {
+				rate = fmt.Sprintf("%.1f GFLOP/s (%.0f%% of FMA)", r.GFlops, 100*r.GFlops/hw.FMAGFlops)
+			}
+			fmt.Fprintf(stdout, "| %-7s | %8.2f ± %6.2f | %-26s |\n", r.Test, r.TokensPerS, r.Stddev, rate)
+		}
+	}
+	return nil
+}
+
+// benchModel loads the model and runs the pp and tg tests.
+func benchModel(modelPath string, nPrompt, nGen, reps int, quiet bool, stdout io.Writer) ([]benchResult, error) {
+	path, err := resolveModel(modelPath)
+	if err != nil {
+		return nil, err
+	}
+	lm, err := loader.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer lm.Close()
+	m, err := runtime.New(lm)
+	if err != nil {
+		return nil, err
+	}
+	cache, err := m.NewCache(quant.F32)
+	if err != nil {
+		return nil, err
+	}
+	w := weightsOf(lm)
+	cfg := m.Config
+	if nPrompt+1 > cfg.ContextLen && cfg.ContextLen > 0 || nGen > cfg.ContextLen && cfg.ContextLen > 0 {
+		return nil, fmt.Errorf("%w: -p %d / -n %d exceed the context length %d", errUsage, nPrompt, nGen, cfg.ContextLen)
+	}
+	if !quiet {
+		fmt.Fprintf(stdout, "model %s: %s, %.1f MiB of weights per token, %.2f B parameters in matrices; kernels %s, %d threads\n",
+			filepath.Base(path), w.types, float64(w.tokenBytes)/(1<<20), float64(w.layerParams+w.outParams)/1e9, asm.Active(), asm.Threads())
+	}
+
+	// Random tokens, as llama-bench uses.
+	rng := rand.New(rand.NewPCG(1, 2))
+	tokens := make([]int, max(nPrompt, 1))
+	for i := range tokens {
+		tokens[i] = rng.IntN(cfg.VocabSize)
+	}
+	var logits []float32
+	forward := func(ids []int, pos int) error {
+		var err error
+		logits, err = m.Forward(cache, ids, pos, runtime.Options{LastOnly: true, Logits: logits})
+		return err
+	}
+	var results []benchResult
+
+	if nPrompt > 0 {
+		if err := forward(tokens[:min(nPrompt, 16)], 0); err != nil { // warm-up
+			return nil, err
+		}
+		rates := make([]float64, reps)
+		for r := range rates {
+			t0 := time.Now()
+			if err := forward(tokens[:nPrompt], 0); err != nil {
+				return nil, err
+			}
+			rates[r] = float64(nPrompt) / time.Since(t0).Seconds()
+		}
+		mean, sd := meanSD(rates)
+		flops := 2 * (float64(w.layerParams)*float64(nPrompt) + float64(w.outParams))
+		results = append(results, benchResult{Test: fmt.Sprintf("pp%d", nPrompt), TokensPerS: mean, Stddev: sd,
+			GFlops: flops / (float64(nPrompt) / mean) / 1e9})
+	}
+	if nGen > 0 {
+		if err := forward(tokens[:1], 0); err != nil { // warm-up
+			return nil, err
+		}
+		rates := make([]float64, reps)
+		for r := range rates {
+			tok := tokens[0]
+			t0 := time.Now()
+			for p := range nGen {
+				if err := forward([]int{tok}, p); err != nil {
+					return nil, err
+				}
+				tok = rng.IntN(cfg.VocabSize)
+			}
+			rates[r] = float64(nGen) / time.Since(t0).Seconds()
+		}
+		mean, sd := meanSD(rates)
+		results = append(results, benchResult{Test: fmt.Sprintf("tg%d", nGen), TokensPerS: mean, Stddev: sd,
+			GBps: float64(w.tokenBytes) * mean / 1e9})
+	}
+	return results, nil
+}
+
+// modelWeights sums what one token reads and computes.
+type modelWeights struct {
+	tokenBytes  int64  // bytes of every matrix a decode step multiplies by
+	layerParams int64  // elements of the decoder layers' matrices
+	outParams   int64  // elements of the classifier
+	types       string // the matrix types present, e.g. "Q4_0 + Q6_K"
+}
+
+// weightsOf finds the matrices of lm: the layers' 2-D tensors and the
+// classifier (the token embeddings when they are tied). The embeddings
+// themselves are looked up one row per token, not multiplied.
+func weightsOf(lm *loader.Model) modelWeights {
+	var w modelWeights
+	seen := map[quant.Type]bool{}
+	var types []string
+	add := func(t *loader.Tensor) {
+		w.tokenBytes += int64(len(t.Data))
+		if !seen[t.Type] {
+			seen[t.Type] = true
+			types = append(types, t.Type.String())
+		}
+	}
+	for _, name := range lm.Order {
+		t := lm.Tensors[name]
+		if len(t.Shape) == 2 && strings.HasPrefix(name, "blk.") {
+			add(t)
+			w.layerParams += int64(t.Elems())
+		}
+	}
+	out := lm.Tensors["output.weight"]
+	if out == nil {
+		out = lm.Tensors["token_embd.weight"]
+	}
+	if out != nil {
+		add(out)
+		w.outParams = int64(out.Elems())
+	}
+	w.types = strings.Join(types, " + ")
+	return w
+}
+
+// meanSD returns the mean and the sample standard deviation (as llama-bench
+// reports them).
+func meanSD(x []float64) (mean, sd float64) {
+	for _, v := range x {
+		mean += v
+	}
+	mean /= float64(len(x))
+	if len(x) < 2 {
+		return mean, 0
+	}
+	for _, v := range x {
+		sd += (v - mean) * (v - mean)
+	}
+	return mean, math.Sqrt(sd / float64(len(x)-1))
+}
