@@ -23,6 +23,7 @@ type command struct {
 var commands = map[string]command{
 	"inspect":    {"show a model's format, hyperparameters and tensors", runInspect},
 	"pull":       {"download a model from the Hugging Face hub into the local cache", runPull},
+	"template":   {"render a conversation with a model's chat template", runTemplate},
 	"tokenize":   {"turn text on stdin into token ids", runTokenize},
 	"logits":     {"run one forward pass over token ids; print or save the logits", runLogits},
 	"quantize":   {"convert a GGUF file or HF directory to GGUF with llama-quantize's type presets", runQuantize},
