@@ -3,8 +3,6 @@ package asm
 import (
 	"encoding/binary"
 	"math"
-
-	"github.com/narallm/nara/quant"
 )
 
 // dotGeneric sums in four lanes, as SIMD code will, which is also a little
@@ -100,29 +98,39 @@ func ropeGeneric(x, cos, sin []float32, adjacent bool) {
 }
 
 // dotF16Generic dots a row of half-precision weights with float32 x, adding
-// in the same order as dotGeneric so both float paths round alike.
+// in the same order as dotGeneric so every float path rounds alike.
 func dotF16Generic(w []byte, x []float32) float32 {
 	tab := f16Table()
-	return dotDecoded(x, func(i int) float32 { return tab[binary.LittleEndian.Uint16(w[2*i:])] })
-}
-
-// dotBF16Generic dots a row of bfloat16 weights with float32 x.
-func dotBF16Generic(w []byte, x []float32) float32 {
-	return dotDecoded(x, func(i int) float32 { return quant.BF16ToF32(binary.LittleEndian.Uint16(w[2*i:])) })
-}
-
-// dotDecoded is dotGeneric with the weights decoded on the fly by at(i).
-func dotDecoded(x []float32, at func(i int) float32) float32 {
+	w = w[:2*len(x)]
 	var s0, s1, s2, s3 float32
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
-		s0 += at(i) * x[i]
-		s1 += at(i+1) * x[i+1]
-		s2 += at(i+2) * x[i+2]
-		s3 += at(i+3) * x[i+3]
+		s0 += tab[binary.LittleEndian.Uint16(w[2*i:])] * x[i]
+		s1 += tab[binary.LittleEndian.Uint16(w[2*i+2:])] * x[i+1]
+		s2 += tab[binary.LittleEndian.Uint16(w[2*i+4:])] * x[i+2]
+		s3 += tab[binary.LittleEndian.Uint16(w[2*i+6:])] * x[i+3]
 	}
 	for ; i < len(x); i++ {
-		s0 += at(i) * x[i]
+		s0 += tab[binary.LittleEndian.Uint16(w[2*i:])] * x[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// dotBF16Generic dots a row of bfloat16 weights with float32 x (a bfloat16 is
+// the top half of a float32).
+func dotBF16Generic(w []byte, x []float32) float32 {
+	w = w[:2*len(x)]
+	bf := func(i int) float32 { return math.Float32frombits(uint32(binary.LittleEndian.Uint16(w[2*i:])) << 16) }
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += bf(i) * x[i]
+		s1 += bf(i+1) * x[i+1]
+		s2 += bf(i+2) * x[i+2]
+		s3 += bf(i+3) * x[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += bf(i) * x[i]
 	}
 	return (s0 + s1) + (s2 + s3)
 }
