@@ -2,14 +2,22 @@
 // tokenizer.chat_template or HF tokenizer_config.json) exactly as Hugging
 // Face's apply_chat_template does with Python's jinja2.
 //
-// The package has its own small Jinja interpreter. Prompt text must match
-// the model's training format byte for byte, and that depends on Python
-// details a general Go template engine does not reproduce: str() of lists and
-// None, ordered dicts, json.dumps spacing in tojson, Undefined semantics,
+// The package has its own Jinja interpreter. Prompt text must match the
+// model's training format byte for byte, and that depends on Python details a
+// general Go template engine does not reproduce: str() of lists and None,
+// ordered dicts, json.dumps spacing in tojson, Undefined semantics, one-shot
+// generators from filters, jinja2's compile-time variable scoping,
 // trim_blocks/lstrip_blocks whitespace rules and so on. The interpreter
 // follows jinja2 3.1 in HF's configuration: an immutable sandbox,
 // trim_blocks, lstrip_blocks, loop controls, HF's tojson, raise_exception,
 // strftime_now and the {% generation %} tag.
+//
+// Known differences from Python: integers are 64-bit (Python's are
+// unbounded; overflow is an error), the default repr of Python objects shows
+// a fixed address, {% include %}, {% import %}, {% extends %}, {% block %}
+// and {% autoescape %} are refused (HF templates have no loader), and
+// rendering stops with an error after 10 million steps, 16 MiB of text or 200
+// nested macro calls.
 package chat
 
 import (

@@ -104,6 +104,7 @@ func TestFixtureTemplates(t *testing.T) {
 				t.Errorf("%s.%s: differs at byte %d\n got %q\nwant %q", name, caseName, firstDiff(got, string(expected)), got, expected)
 				continue
 			}
+			t.Logf("%s.%s: %d bytes, identical", name, caseName, len(got))
 			pass++
 		}
 	}
@@ -253,6 +254,7 @@ func TestFixtureTemplatesWithTools(t *testing.T) {
 				t.Errorf("%s.%s: output differs from jinja2's (%d bytes, want %d); got %q", name, cname, len(got), mustGet(want, "length"), got)
 				continue
 			}
+			t.Logf("%s.%s: %d bytes, identical", name, cname, len(got))
 			pass++
 		}
 	}

@@ -170,6 +170,7 @@ CASES = [
     ("for_filter", "{% for x in range(10) if x is odd %}{{ x }}:{{ loop.index }}/{{ loop.length }}{% if loop.last %}L{% endif %},{% endfor %}"),
     ("for_filter_tuple_items", "{% for k, v in [[1, 2], [3, 4]] if k %}{{ loop.previtem }}{{ loop.nextitem }};{% endfor %}{% for x in [[1, 2]] if x %}{{ loop.nextitem }}{{ x }}{% endfor %}"),
     ("for_else", "{% for x in [] %}x{% else %}empty{% endfor %}|{% for x in [1] %}{{ x }}{% else %}empty{% endfor %}|{% for x in [1, 2] if x > 5 %}{% else %}filtered{% endfor %}"),
+    ("for_else_after_break", "{% for x in [1] %}{% break %}{% else %}else-after-break{% endfor %}|{% for x in [1, 2] %}{% if x == 2 %}{% continue %}{% endif %}{% else %}no{% endfor %}|{% for x in [1, 2] %}{% if x == 1 %}{% continue %}{% endif %}{% else %}yes{% endfor %}"),
     ("for_break_continue", "{% for x in range(10) %}{% if x == 2 %}{% continue %}{% endif %}{% if x == 5 %}{% break %}{% endif %}{{ x }}{% endfor %}"),
     ("for_cycle", "{% for x in range(5) %}{{ loop.cycle('a', 'b', 'c') }}{% endfor %}"),
     ("for_changed", "{% for x in [1, 1, 2, 2, 1] %}{% if loop.changed(x) %}{{ x }}{% endif %}{% endfor %}"),
