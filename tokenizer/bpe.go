@@ -129,44 +129,6 @@ func bpeBefore(a, b *bpePair) bool {
 	return a.left < b.left
 }
 
-func bpePush(h []bpePair, p bpePair) []bpePair {
-	h = append(h, p)
-	i := len(h) - 1
-	for i > 0 {
-		parent := (i - 1) / 2
-		if !bpeBefore(&h[i], &h[parent]) {
-			break
-		}
-		h[i], h[parent] = h[parent], h[i]
-		i = parent
-	}
-	return h
-}
-
-func bpePop(h []bpePair) (bpePair, []bpePair) {
-	top := h[0]
-	last := len(h) - 1
-	h[0] = h[last]
-	h = h[:last]
-	i := 0
-	for {
-		l := 2*i + 1
-		if l >= len(h) {
-			break
-		}
-		m := l
-		if r := l + 1; r < len(h) && bpeBefore(&h[r], &h[l]) {
-			m = r
-		}
-		if !bpeBefore(&h[m], &h[i]) {
-			break
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
-	}
-	return top, h
-}
-
 // bpeWork is scratch space reused across words.
 type bpeWork struct {
 	words   []textSpan
@@ -213,7 +175,7 @@ func (b *bpe) encodeWord(dst []int32, word string, w *bpeWork) []int32 {
 	}
 	for len(h) > 0 {
 		var p bpePair
-		p, h = bpePop(h)
+		p, h = heapPop(h, bpeBefore)
 		l, r := &syms[p.left], &syms[p.right]
 		if l.id != p.leftID || r.id != p.rightID || l.next != p.right {
 			continue // stale: one side has merged since the pair was queued
@@ -285,5 +247,5 @@ func (b *bpe) tryPair(h []bpePair, syms []bpeSymbol, left, right int32) []bpePai
 	if !ok {
 		return h
 	}
-	return bpePush(h, bpePair{left: left, right: right, rank: int32(m >> 32), result: int32(uint32(m)), leftID: l, rightID: r})
+	return heapPush(h, bpePair{left: left, right: right, rank: int32(m >> 32), result: int32(uint32(m)), leftID: l, rightID: r}, bpeBefore)
 }

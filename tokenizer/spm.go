@@ -173,7 +173,7 @@ func (s *spm) encodeWord(dst []int32, text []byte, c *encodeCache) []int32 {
 	}
 	for len(h) > 0 {
 		var p spmPair
-		p, h = spmPop(h)
+		p, h = heapPop(h, spmBefore)
 		l, r := &syms[p.left], &syms[p.right]
 		// Skip pairs whose symbols have changed since the pair was queued.
 		if l.end == l.start || r.end == r.start || (l.end-l.start)+(r.end-r.start) != p.size || l.next != p.right {
@@ -234,7 +234,7 @@ func (s *spm) tryPair(h []spmPair, text []byte, syms []symbol, left, right int32
 	if !ok {
 		return h
 	}
-	return spmPush(h, spmPair{left: left, right: right, score: s.scores[id], size: int32(len(piece))})
+	return heapPush(h, spmPair{left: left, right: right, score: s.scores[id], size: int32(len(piece))}, spmBefore)
 }
 
 // spmBefore orders the queue: higher score first, then the leftmost pair.
@@ -243,44 +243,6 @@ func spmBefore(a, b *spmPair) bool {
 		return a.score > b.score
 	}
 	return a.left < b.left
-}
-
-func spmPush(h []spmPair, p spmPair) []spmPair {
-	h = append(h, p)
-	i := len(h) - 1
-	for i > 0 {
-		parent := (i - 1) / 2
-		if !spmBefore(&h[i], &h[parent]) {
-			break
-		}
-		h[i], h[parent] = h[parent], h[i]
-		i = parent
-	}
-	return h
-}
-
-func spmPop(h []spmPair) (spmPair, []spmPair) {
-	top := h[0]
-	last := len(h) - 1
-	h[0] = h[last]
-	h = h[:last]
-	i := 0
-	for {
-		l := 2*i + 1
-		if l >= len(h) {
-			break
-		}
-		m := l
-		if r := l + 1; r < len(h) && spmBefore(&h[r], &h[l]) {
-			m = r
-		}
-		if !spmBefore(&h[m], &h[i]) {
-			break
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
-	}
-	return top, h
 }
 
 // spmWork is scratch space reused across the words of one Encode call.
