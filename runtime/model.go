@@ -5,6 +5,13 @@
 // Model holds the weights as views into the mapped file, checked against the
 // config once at load; Forward walks a batch of tokens through every layer,
 // one commented step at a time, and leaves the arithmetic to package asm.
+//
+// On top of it, for applications: LM (Load) bundles a model with its
+// tokenizer and chat template; a Session holds one KV cache and generates
+// (Generate streams tokens as an iter.Seq2, stops on context cancellation,
+// stop strings, max tokens or end of generation); a Chat renders a
+// conversation with the template and reruns only what is new; Embed pools
+// the final hidden states.
 package runtime
 
 import (
