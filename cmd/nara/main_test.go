@@ -23,12 +23,19 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// nara runs the command in a child process and returns stdout, stderr and the
-// exit status.
+// nara runs the command in a child process with empty stdin and returns
+// stdout, stderr and the exit status.
 func nara(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	return naraStdin(t, "", args...)
+}
+
+// naraStdin is nara with the given text on stdin.
+func naraStdin(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "NARA_TEST_MAIN=1")
+	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -11,24 +10,6 @@ import (
 
 	"github.com/narallm/nara/internal/fixtures"
 )
-
-// naraStdin runs nara with stdin.
-func naraStdin(t *testing.T, stdin string, args ...string) (string, string, int) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "NARA_TEST_MAIN=1")
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return out.String(), errb.String(), code
-}
 
 // Every llama.cpp vocab test (.inp cases, .out ids) through `nara tokenize
 // --jsonl`: no BOS, special tokens not parsed, as llama.cpp's test ran them.
