@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -232,26 +233,14 @@ func TestRope(t *testing.T) {
 	c, s := []float32{0, 1}, []float32{1, 0} // pair 0 by 90°, pair 1 by 0°
 	x := []float32{1, 5, 0, 7, 9}            // half layout: pairs (x0,x2), (x1,x3); x4 untouched
 	Rope(x, c, s, false)
-	if want := []float32{0, 5, 1, 7, 9}; !equal(x, want) {
+	if want := []float32{0, 5, 1, 7, 9}; !slices.Equal(x, want) {
 		t.Errorf("half-split Rope = %v, want %v", x, want)
 	}
 	x = []float32{1, 0, 5, 7, 9} // adjacent layout: pairs (x0,x1), (x2,x3)
 	Rope(x, c, s, true)
-	if want := []float32{0, 1, 5, 7, 9}; !equal(x, want) {
+	if want := []float32{0, 1, 5, 7, 9}; !slices.Equal(x, want) {
 		t.Errorf("adjacent Rope = %v, want %v", x, want)
 	}
-}
-
-func equal(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // refAttention builds the full score matrix with explicit masks: the way

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -111,7 +112,7 @@ func compareTensors(t *testing.T, hf, g *Model) {
 			t.Errorf("%s: in the GGUF, not in the HF directory", name)
 			continue
 		}
-		if !equalInts(gt.Shape, ht.Shape) {
+		if !slices.Equal(gt.Shape, ht.Shape) {
 			t.Errorf("%s: gguf shape %v, hf %v", name, gt.Shape, ht.Shape)
 			continue
 		}
@@ -172,18 +173,6 @@ func addOne(w []byte) []byte {
 func appendF32(b []byte, x float32) []byte {
 	u := math.Float32bits(x)
 	return append(b, byte(u), byte(u>>8), byte(u>>16), byte(u>>24))
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Every model directory and GGUF under the fixtures must open.

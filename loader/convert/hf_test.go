@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -74,7 +75,7 @@ func TestConvertMatchesConverter(t *testing.T) {
 				switch {
 				case !ok:
 					t.Errorf("%s: missing", rt.Name)
-				case gt.Type != rt.Type || !equalDims(gt.Dims, rt.Dims):
+				case gt.Type != rt.Type || !slices.Equal(gt.Dims, rt.Dims):
 					t.Errorf("%s: %s %v, converter %s %v", rt.Name, gt.Type, gt.Dims, rt.Type, rt.Dims)
 				case bytes.Equal(gt.Data, rt.Data):
 					same++
@@ -111,18 +112,6 @@ func TestConvertMatchesConverter(t *testing.T) {
 				filepath.Base(f), filepath.Base(dirs[i]), same, len(ref.Tensors), len(ref.KVs)-len(skip))
 		})
 	}
-}
-
-func equalDims(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestConvertedLogits converts every HF model directory to a GGUF of its own

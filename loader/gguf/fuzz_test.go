@@ -3,6 +3,7 @@ package gguf
 import (
 	"bytes"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/narallm/nara/internal/fixtures"
@@ -63,21 +64,9 @@ func FuzzParse(f *testing.F) {
 		}
 		for i, a := range p.Tensors {
 			b := q.Tensors[i]
-			if a.Name != b.Name || a.Type != b.Type || !equalDims(a.Dims, b.Dims) || !bytes.Equal(a.Data, b.Data) {
+			if a.Name != b.Name || a.Type != b.Type || !slices.Equal(a.Dims, b.Dims) || !bytes.Equal(a.Data, b.Data) {
 				t.Fatalf("tensor %d (%q) changed in the rewrite", i, a.Name)
 			}
 		}
 	})
-}
-
-func equalDims(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
