@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"os"
@@ -82,12 +81,12 @@ func (r refs) has(name string) bool { _, ok := r.f.Tensor(name); return ok }
 func (r refs) floats(t *testing.T, name string) []float32 {
 	t.Helper()
 	ts, ok := r.f.Tensor(name)
-	if !ok || ts.DType != safetensors.F32 {
-		t.Fatalf("refs: no F32 tensor %q", name)
+	if !ok {
+		t.Fatalf("refs: no tensor %q", name)
 	}
-	out := make([]float32, len(ts.Data)/4)
-	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(ts.Data[4*i:]))
+	out, err := ts.Floats()
+	if err != nil {
+		t.Fatalf("refs: %v", err)
 	}
 	return out
 }
@@ -98,18 +97,13 @@ func (r refs) ids(t *testing.T, name string) []int {
 	if !ok {
 		t.Fatalf("refs: no tensor %q", name)
 	}
-	var out []int
-	switch ts.DType {
-	case safetensors.I64:
-		for i := 0; i+8 <= len(ts.Data); i += 8 {
-			out = append(out, int(int64(binary.LittleEndian.Uint64(ts.Data[i:]))))
-		}
-	case safetensors.I32:
-		for i := 0; i+4 <= len(ts.Data); i += 4 {
-			out = append(out, int(int32(binary.LittleEndian.Uint32(ts.Data[i:]))))
-		}
-	default:
+	if ts.DType != safetensors.I64 && ts.DType != safetensors.I32 {
 		t.Fatalf("refs: %q is %s, want I64 or I32", name, ts.DType)
+	}
+	v, _ := ts.Ints()
+	out := make([]int, len(v))
+	for i, x := range v {
+		out[i] = int(x)
 	}
 	return out
 }

@@ -97,9 +97,10 @@ func readInts(t *testing.T, f *safetensors.File, name string) []int {
 	if !ok || ts.DType != safetensors.I64 {
 		t.Fatalf("refs: no I64 %q", name)
 	}
-	var out []int
-	for i := 0; i+8 <= len(ts.Data); i += 8 {
-		out = append(out, int(int64(binary.LittleEndian.Uint64(ts.Data[i:]))))
+	v, _ := ts.Ints()
+	out := make([]int, len(v))
+	for i, x := range v {
+		out[i] = int(x)
 	}
 	return out
 }

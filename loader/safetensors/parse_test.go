@@ -200,3 +200,40 @@ func TestOpenErrors(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// Floats and Ints decode little-endian values worked out by hand.
+func TestDecodeValues(t *testing.T) {
+	f32 := &Tensor{Name: "f", DType: F32, Data: []byte{0, 0, 0x80, 0x3f, 0, 0, 0, 0xc0}} // 1, -2
+	if v, err := f32.Floats(); err != nil || len(v) != 2 || v[0] != 1 || v[1] != -2 {
+		t.Errorf("Floats = %v, %v; want [1 -2]", v, err)
+	}
+	cases := []struct {
+		dt   DType
+		data []byte
+		want []int64
+	}{
+		{I64, []byte{0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 5, 0, 0, 0, 0, 0, 0, 0}, []int64{-2, 5}},
+		{I32, []byte{0xff, 0xff, 0xff, 0xff, 0, 1, 0, 0}, []int64{-1, 256}},
+		{I16, []byte{0x00, 0x80}, []int64{-32768}},
+		{I8, []byte{0x7f, 0x80}, []int64{127, -128}},
+	}
+	for _, c := range cases {
+		v, err := (&Tensor{Name: "i", DType: c.dt, Data: c.data}).Ints()
+		if err != nil || len(v) != len(c.want) {
+			t.Errorf("%s: Ints = %v, %v; want %v", c.dt, v, err, c.want)
+			continue
+		}
+		for i := range v {
+			if v[i] != c.want[i] {
+				t.Errorf("%s: Ints = %v; want %v", c.dt, v, c.want)
+				break
+			}
+		}
+	}
+	if _, err := (&Tensor{Name: "u", DType: U8, Data: []byte{1}}).Ints(); err == nil {
+		t.Error("Ints of U8: no error")
+	}
+	if _, err := (&Tensor{Name: "x", DType: I64}).Floats(); err == nil {
+		t.Error("Floats of I64: no error")
+	}
+}

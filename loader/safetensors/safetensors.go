@@ -94,6 +94,43 @@ type Tensor struct {
 	Data  []byte  // view into the file's bytes, no copy
 }
 
+// Floats decodes an F32 tensor into a new slice.
+func (t *Tensor) Floats() ([]float32, error) {
+	if t.DType != F32 {
+		return nil, fmt.Errorf("safetensors: tensor %q is %s, not F32", t.Name, t.DType)
+	}
+	out := make([]float32, len(t.Data)/4)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(t.Data[4*i:]))
+	}
+	return out, nil
+}
+
+// Ints decodes a signed integer tensor (I64, I32, I16 or I8) into a new slice.
+func (t *Tensor) Ints() ([]int64, error) {
+	size := t.DType.Size()
+	switch t.DType {
+	case I64, I32, I16, I8:
+	default:
+		return nil, fmt.Errorf("safetensors: tensor %q is %s, not a signed integer type", t.Name, t.DType)
+	}
+	out := make([]int64, len(t.Data)/size)
+	for i := range out {
+		b := t.Data[i*size:]
+		switch t.DType {
+		case I64:
+			out[i] = int64(binary.LittleEndian.Uint64(b))
+		case I32:
+			out[i] = int64(int32(binary.LittleEndian.Uint32(b)))
+		case I16:
+			out[i] = int64(int16(binary.LittleEndian.Uint16(b)))
+		case I8:
+			out[i] = int64(int8(b[0]))
+		}
+	}
+	return out, nil
+}
+
 // NumElements returns the product of the shape (1 for a scalar).
 func (t *Tensor) NumElements() int64 {
 	n := int64(1)
