@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,22 +107,6 @@ func (r refs) ids(t *testing.T, name string) []int {
 	return out
 }
 
-// relErr is max|got-want| / max|want|.
-func relErr(got, want []float32) float64 {
-	if len(got) != len(want) {
-		return math.Inf(1)
-	}
-	var d, m float64
-	for i := range want {
-		d = max(d, math.Abs(float64(got[i])-float64(want[i])))
-		m = max(m, math.Abs(float64(want[i])))
-	}
-	if math.IsNaN(d) {
-		return math.Inf(1)
-	}
-	return d / max(m, 1e-30)
-}
-
 func openModel(t *testing.T, path string) *Model {
 	t.Helper()
 	lm, err := loader.Open(path)
@@ -184,7 +167,7 @@ func TestConformance(t *testing.T) {
 			if c.bound > 0 {
 				bound = fmt.Sprintf("target %.0e", c.bound)
 			}
-			e := relErr(logits, r.floats(t, "logits"))
+			e := fixtures.RelErr(logits, r.floats(t, "logits"))
 			t.Logf("%s: logits rel err %.3e (%s), T=%d", c.name, e, bound, len(ids))
 			if c.bound > 0 && !(e <= c.bound) {
 				t.Errorf("%s: logits rel err %.3e > %.0e", c.name, e, c.bound)
@@ -197,7 +180,7 @@ func TestConformance(t *testing.T) {
 				if !r.has(name) {
 					continue
 				}
-				e := relErr(hidden[name], r.floats(t, name))
+				e := fixtures.RelErr(hidden[name], r.floats(t, name))
 				t.Logf("%s: %s rel err %.3e", c.name, name, e)
 				if c.bound > 0 && !(e <= c.bound) {
 					t.Errorf("%s: %s rel err %.3e > %.0e", c.name, name, e, c.bound)

@@ -55,7 +55,7 @@ func TestForwardDecodeAllocs(t *testing.T) {
 				t.Errorf("a decode step allocates %.1f times, want ≤ %.1f (attention's)", got, allowed)
 			}
 			// Reusing the buffers must not change the result.
-			if d := relErr(logits, want); d != 0 {
+			if d := fixtures.RelErr(logits, want); d != 0 {
 				t.Errorf("logits after %d reruns differ from the first run (relative error %g)", 21, d)
 			}
 		})

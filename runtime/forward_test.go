@@ -227,7 +227,7 @@ func TestBatchedPrefillMatchesSteps(t *testing.T) {
 		}
 		batch := run(len(ids))
 		for _, chunk := range []int{1, 7} {
-			e := relErr(run(chunk), batch)
+			e := fixtures.RelErr(run(chunk), batch)
 			t.Logf("%s: chunks of %d vs one batch: rel err %.3e", name, chunk, e)
 			if !(e <= 1e-6) {
 				t.Errorf("%s: chunks of %d differ from one batch by %.3e", name, chunk, e)
@@ -239,7 +239,7 @@ func TestBatchedPrefillMatchesSteps(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e := relErr(last, batch[(len(ids)-1)*V:]); !(e <= 1e-6) {
+		if e := fixtures.RelErr(last, batch[(len(ids)-1)*V:]); !(e <= 1e-6) {
 			t.Errorf("%s: LastOnly differs from the last row by %.3e", name, e)
 		}
 		// Rewinding: run the last token again at its position.
@@ -247,7 +247,7 @@ func TestBatchedPrefillMatchesSteps(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e := relErr(again, batch[(len(ids)-1)*V:]); !(e <= 1e-6) {
+		if e := fixtures.RelErr(again, batch[(len(ids)-1)*V:]); !(e <= 1e-6) {
 			t.Errorf("%s: re-running the last position differs by %.3e", name, e)
 		}
 	}
@@ -271,7 +271,7 @@ func TestF16Cache(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e := relErr(logits, r.floats(t, "logits")[:len(logits)])
+		e := fixtures.RelErr(logits, r.floats(t, "logits")[:len(logits)])
 		t.Logf("%s: f16 KV cache: logits rel err %.3e", filepath.Base(dir), e)
 		if !(e <= 3e-3) {
 			t.Errorf("%s: f16 KV cache: logits rel err %.3e > 3e-3", filepath.Base(dir), e)

@@ -2,7 +2,6 @@ package convert
 
 import (
 	"bytes"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -157,7 +156,7 @@ func TestConvertedLogits(t *testing.T) {
 			ids, want := refInts(t, rf, "input_ids"), refFloats(t, rf, "logits")
 
 			got := runLogits(t, out, ids)
-			e := relErr(got, want)
+			e := fixtures.RelErr(got, want)
 			t.Logf("%s: converted to %s GGUF, logits rel err %.3e vs PyTorch (T=%d)", filepath.Base(dir), preset.Name, e, len(ids))
 			if !(e <= 1e-4) {
 				t.Errorf("logits rel err %.3e > 1e-4", e)
@@ -166,7 +165,7 @@ func TestConvertedLogits(t *testing.T) {
 			// must give the very same logits.
 			ref := filepath.Join(filepath.Dir(dir), filepath.Base(dir)+"."+strings.ToLower(preset.Name)+".gguf")
 			if _, err := os.Stat(ref); err == nil {
-				if d := relErr(runLogits(t, ref, ids), got); d != 0 {
+				if d := fixtures.RelErr(runLogits(t, ref, ids), got); d != 0 {
 					t.Errorf("logits differ from %s's by %.3e (relative)", filepath.Base(ref), d)
 				} else {
 					t.Logf("%s: logits identical to %s's", filepath.Base(dir), filepath.Base(ref))
@@ -223,20 +222,4 @@ func refInts(t *testing.T, f *safetensors.File, name string) []int {
 		out[i] = int(x)
 	}
 	return out
-}
-
-// relErr is max|got-want| / max|want|.
-func relErr(got, want []float32) float64 {
-	if len(got) != len(want) {
-		return math.Inf(1)
-	}
-	var d, m float64
-	for i := range want {
-		d = max(d, math.Abs(float64(got[i])-float64(want[i])))
-		m = max(m, math.Abs(float64(want[i])))
-	}
-	if math.IsNaN(d) {
-		return math.Inf(1)
-	}
-	return d / max(m, 1e-30)
 }
