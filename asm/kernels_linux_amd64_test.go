@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/narallm/nara/quant"
 	"golang.org/x/sys/unix"
 )
 
@@ -107,21 +106,12 @@ func benchCPU(b *testing.B, bytes int64, f func()) {
 // BenchmarkVecDotCPU is BenchmarkVecDot (4096-element rows, weights and
 // activations in L1) with the CPU-time throughput reported as well.
 func BenchmarkVecDotCPU(b *testing.B) {
+	vecDotCases(b, func(b *testing.B, n int, w, x []byte, f func(int, []byte, []byte) float32) {
+		benchCPU(b, int64(len(w)), func() { f(n, w, x) })
+	})
 	r := rand.New(rand.NewPCG(7, 8))
 	const n = 4096
 	for _, level := range Available() {
-		for _, wt := range quant.Types() {
-			f := flavours[level].VecDot[wt]
-			if f == nil {
-				continue
-			}
-			tr, _ := wt.Traits()
-			w := quantized(wt, randomFloats(r, n, "normal"))
-			x := quantized(tr.VecDotType, randomFloats(r, n, "normal"))
-			b.Run(fmt.Sprintf("%s/%s", level, wt), func(b *testing.B) {
-				benchCPU(b, int64(len(w)), func() { f(n, w, x) })
-			})
-		}
 		k := flavours[level]
 		x, y := randomFloats(r, n, "normal"), randomFloats(r, n, "normal")
 		w16, wb16 := halves(y, 0)

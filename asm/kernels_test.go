@@ -160,7 +160,10 @@ func TestUseUnknownFlavour(t *testing.T) {
 	t.Logf("active %s, available %v", Active(), Available())
 }
 
-func BenchmarkVecDot(b *testing.B) {
+// vecDotCases calls run for every flavour and block type with one 4096-
+// element row of weights and activations (cache-resident), named
+// "flavour/type", for the VecDot benchmarks.
+func vecDotCases(b *testing.B, run func(b *testing.B, n int, w, x []byte, f func(n int, w, x []byte) float32)) {
 	r := rand.New(rand.NewPCG(7, 8))
 	const n = 4096
 	for _, level := range Available() {
@@ -172,12 +175,16 @@ func BenchmarkVecDot(b *testing.B) {
 			tr, _ := wt.Traits()
 			w := quantized(wt, randomFloats(r, n, "normal"))
 			x := quantized(tr.VecDotType, randomFloats(r, n, "normal"))
-			b.Run(fmt.Sprintf("%s/%s", level, wt), func(b *testing.B) {
-				b.SetBytes(int64(len(w)))
-				for b.Loop() {
-					f(n, w, x)
-				}
-			})
+			b.Run(fmt.Sprintf("%s/%s", level, wt), func(b *testing.B) { run(b, n, w, x, f) })
 		}
 	}
+}
+
+func BenchmarkVecDot(b *testing.B) {
+	vecDotCases(b, func(b *testing.B, n int, w, x []byte, f func(int, []byte, []byte) float32) {
+		b.SetBytes(int64(len(w)))
+		for b.Loop() {
+			f(n, w, x)
+		}
+	})
 }
