@@ -33,6 +33,14 @@ type Kernels struct {
 	// brain-float weights (2 bytes each, little-endian) and float32 x.
 	DotF16  func(w []byte, x []float32) float32
 	DotBF16 func(w []byte, x []float32) float32
+
+	// Attention kernels (attention.go): one tile of keys at a time.
+	// ExpSub sets dst[i] = exp(x[i]-m) for i < len(x) and returns Σ dst[i].
+	// Axpy sets dst[i] += a·x[i] for i < len(dst); AxpyF16 does the same
+	// for x in IEEE half precision.
+	ExpSub  func(dst, x []float32, m float32) float32
+	Axpy    func(dst, x []float32, a float32)
+	AxpyF16 func(dst []float32, x []uint16, a float32)
 }
 
 // flavours holds every flavour this binary carries and this CPU can run. The
@@ -58,6 +66,7 @@ func register(l Level, k *Kernels) bool {
 
 func genericKernels() *Kernels {
 	k := &Kernels{VecDot: map[quant.Type]func(int, []byte, []byte) float32{}, Dot: dotGeneric, DotF16: dotF16Generic, DotBF16: dotBF16Generic}
+	k.ExpSub, k.Axpy, k.AxpyF16 = expSubGeneric, axpyGeneric, axpyF16Generic // attention kernels
 	for _, t := range quant.Types() {
 		if tr, _ := t.Traits(); tr.VecDot != nil && tr.BlockSize > 1 {
 			k.VecDot[t] = tr.VecDot
@@ -111,6 +120,17 @@ func Use(l Level) error {
 	}
 	if merged.DotBF16 == nil {
 		merged.DotBF16 = g.DotBF16
+	}
+	// Attention kernels.
+	merged.ExpSub, merged.Axpy, merged.AxpyF16 = k.ExpSub, k.Axpy, k.AxpyF16
+	if merged.ExpSub == nil {
+		merged.ExpSub = g.ExpSub
+	}
+	if merged.Axpy == nil {
+		merged.Axpy = g.Axpy
+	}
+	if merged.AxpyF16 == nil {
+		merged.AxpyF16 = g.AxpyF16
 	}
 	active, activeLevel = merged, l
 	return nil

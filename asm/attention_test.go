@@ -1,0 +1,424 @@
+package asm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/narallm/nara/quant"
+)
+
+// useFlavour switches to level for the rest of the test.
+func useFlavour(t testing.TB, l Level) {
+	t.Helper()
+	prev := Active()
+	if err := Use(l); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { Use(prev) })
+}
+
+// ulps is the distance between two finite non-negative float32 values in
+// units in the last place (representable numbers between them).
+func ulps(a, b float32) int64 {
+	d := int64(math.Float32bits(a)) - int64(math.Float32bits(b))
+	return max(d, -d)
+}
+
+// exp32 is the correctly rounded float32 exp (math.Exp in float64, then one
+// rounding), the reference every ExpSub is measured against.
+func exp32(x float32) float32 { return float32(math.Exp(float64(x))) }
+
+const minNormal32 = 0x1p-126
+
+func TestExpSubAccuracy(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	// Every 997th float32 in [−104, 89] (all 2·10⁹ would take minutes; the
+	// stride still visits every binade, and an odd stride varies the low
+	// mantissa bits), plus random values, with m = 0 and nonzero m.
+	var xs []float32
+	for b := math.Float32bits(0); b <= math.Float32bits(89); b += 997 {
+		xs = append(xs, math.Float32frombits(b), -math.Float32frombits(b))
+	}
+	for b := math.Float32bits(89); b <= math.Float32bits(104); b += 997 {
+		xs = append(xs, -math.Float32frombits(b))
+	}
+	for range 100000 {
+		xs = append(xs, float32(r.Float64()*193-104))
+	}
+	for _, level := range Available() {
+		k := flavours[level]
+		if k.ExpSub == nil {
+			continue
+		}
+		for _, m := range []float32{0, 3.25, -20} {
+			x := make([]float32, len(xs))
+			for i, v := range xs {
+				x[i] = v + m
+			}
+			dst := make([]float32, len(x))
+			sum := k.ExpSub(dst, x, m)
+			var worstNormal, worstSub int64
+			var at float32
+			var want64 float64
+			for i, v := range x {
+				want := exp32(v - m)
+				want64 += float64(want)
+				u := ulps(dst[i], want)
+				if want >= minNormal32 || math.IsInf(float64(want), 1) {
+					if u > worstNormal {
+						worstNormal, at = u, v-m
+					}
+				} else {
+					worstSub = max(worstSub, u)
+				}
+			}
+			t.Logf("%s m=%v: %d inputs, max error %d ulp (at x−m=%v) for normal results, %d ulp of 2⁻¹⁴⁹ for subnormal ones", level, m, len(x), worstNormal, at, worstSub)
+			// The polynomial is exact to 6e-9; what remains is float32
+			// rounding in r, the Horner steps and the scaling.
+			if worstNormal > 3 {
+				t.Errorf("%s m=%v: exp error %d ulp at x−m=%v", level, m, worstNormal, at)
+			}
+			// Subnormal results are rounded twice (the last scaling): one
+			// unit of 2⁻¹⁴⁹ more than the normal bound.
+			if worstSub > 4 {
+				t.Errorf("%s m=%v: subnormal exp error %d units", level, m, worstSub)
+			}
+			if math.Abs(float64(sum)-want64) > 1e-5*want64 {
+				t.Errorf("%s m=%v: sum %v, want %v", level, m, sum, want64)
+			}
+		}
+	}
+}
+
+func TestExpSubSpecial(t *testing.T) {
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	cases := []struct {
+		x, m, want float32
+	}{
+		{float32(math.Inf(-1)), 0, 0},
+		{-1e30, 0, 0},
+		{-1000, 0, 0},
+		{-110, 0, 0},
+		{-104.5, 0, 0},
+		{0, 0, 1},
+		{5, 5, 1},
+		{1, 0, float32(math.E)},
+		{88.72, 0, exp32(88.72)},
+		{88.8, 0, inf},
+		{1000, 0, inf},
+		{inf, 0, inf},
+		{0, float32(math.Inf(-1)), inf},
+		{nan, 0, nan},
+		{1, nan, nan},
+	}
+	for _, level := range Available() {
+		k := flavours[level]
+		// Every length up to three AVX-512 vectors, the special value in
+		// every position: the vector body and the tail must both get it right.
+		for n := 1; n <= 48; n++ {
+			for _, c := range cases {
+				x := make([]float32, n)
+				for i := range x {
+					x[i] = c.m - 1 // exp(−1) elsewhere
+				}
+				x[n-1], x[n/2] = c.x, c.x
+				dst := make([]float32, n+1)
+				dst[n] = 42 // guard
+				sum := k.ExpSub(dst[:n], x, c.m)
+				for _, i := range []int{n - 1, n / 2} {
+					got := dst[i]
+					ok := got == c.want || (c.want != c.want && got != got)
+					if c.want != 0 && !math.IsInf(float64(c.want), 0) && c.want == c.want {
+						ok = ulps(got, c.want) <= 2
+					}
+					if !ok {
+						t.Fatalf("%s n=%d: exp(%v − %v) = %v, want %v", level, n, c.x, c.m, got, c.want)
+					}
+				}
+				if dst[n] != 42 {
+					t.Fatalf("%s n=%d: wrote past the end", level, n)
+				}
+				if c.want != c.want && sum == sum {
+					t.Fatalf("%s n=%d: sum %v of a NaN", level, n, sum)
+				}
+			}
+		}
+	}
+}
+
+func TestAxpy(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	lengths := []int{0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 1000}
+	for _, level := range Available() {
+		k := flavours[level]
+		for _, n := range lengths {
+			for _, off := range []int{0, 1, 3} { // unaligned starts
+				x := randVec(r, n+off)[off:]
+				h := make([]uint16, n+off)[off:]
+				for i := range x {
+					h[i] = quant.F32ToF16(x[i])
+					x[i] = quant.F16ToF32(h[i])
+				}
+				a := float32(r.NormFloat64())
+				base := randVec(r, n+off+1)[off:]
+				for _, f16 := range []bool{false, true} {
+					dst := append([]float32(nil), base...)
+					dst[n] = 42
+					if f16 {
+						k.AxpyF16(dst[:n], h, a)
+					} else {
+						k.Axpy(dst[:n], x, a)
+					}
+					for i := range n {
+						want := float64(base[i]) + float64(a)*float64(x[i])
+						// One rounding (FMA) or two: within 1 ulp of the terms.
+						if !closeTo(dst[i], want, math.Abs(float64(base[i]))+math.Abs(float64(a*x[i])), 0x1p-23) {
+							t.Fatalf("%s f16=%v n=%d off=%d: dst[%d] = %v, want %v", level, f16, n, off, i, dst[i], want)
+						}
+					}
+					if dst[n] != 42 {
+						t.Fatalf("%s f16=%v n=%d: wrote past the end", level, f16, n)
+					}
+				}
+			}
+		}
+	}
+}
+
+// attnCase is one attention problem: shape, positions and data.
+type attnCase struct {
+	name         string
+	a            Attn
+	pos0, n      int
+	q, k, v      []float32 // k and v exactly representable in half precision
+	k16, v16     []uint16
+	growingScore bool
+}
+
+func newAttnCase(r *rand.Rand, a Attn, pos0, n int, grow bool) attnCase {
+	total, kvw := pos0+n, a.KVHeads*a.HeadDim
+	c := attnCase{a: a, pos0: pos0, n: n, growingScore: grow}
+	c.name = fmt.Sprintf("H%d/KV%d/d%d/pos0=%d/n=%d/win%d/cap%v/grow%v", a.Heads, a.KVHeads, a.HeadDim, pos0, n, a.Window, a.Softcap, grow)
+	c.q = randVec(r, n*a.Heads*a.HeadDim)
+	c.k, c.v = randVec(r, total*kvw), randVec(r, total*kvw)
+	if grow {
+		// Later keys score higher, so the running maximum grows tile after
+		// tile and the rescaling is exercised (scores reach ±30 or so).
+		for j := range total {
+			for i := range kvw {
+				c.k[j*kvw+i] *= 1 + 4*float32(j)/float32(total)
+			}
+		}
+	}
+	c.k16, c.v16 = make([]uint16, len(c.k)), make([]uint16, len(c.v))
+	for i := range c.k {
+		c.k16[i], c.v16[i] = quant.F32ToF16(c.k[i]), quant.F32ToF16(c.v[i])
+		c.k[i], c.v[i] = quant.F16ToF32(c.k16[i]), quant.F16ToF32(c.v16[i])
+	}
+	return c
+}
+
+// attnError runs c in the active flavour with both caches and returns the
+// largest |out − reference| relative to max|v| (the output is a convex
+// combination of value rows, so that is its natural scale).
+func attnError(c attnCase) (f32Err, f16Err float64) {
+	want := refAttention(c.q, c.n, c.k, c.v, c.pos0, c.a)
+	var vmax float64
+	for _, v := range c.v {
+		vmax = max(vmax, math.Abs(float64(v)))
+	}
+	got := make([]float32, len(want))
+	Attention(got, c.q, c.n, c.k, c.v, c.pos0, c.a)
+	got16 := make([]float32, len(want))
+	AttentionF16(got16, c.q, c.n, c.k16, c.v16, c.pos0, c.a)
+	for i, w := range want {
+		e, e16 := math.Abs(float64(got[i])-w), math.Abs(float64(got16[i])-w)
+		if e != e {
+			e = math.Inf(1)
+		}
+		if e16 != e16 {
+			e16 = math.Inf(1)
+		}
+		f32Err, f16Err = max(f32Err, e/vmax), max(f16Err, e16/vmax)
+	}
+	return f32Err, f16Err
+}
+
+// attnTol bounds the error relative to max|v|. The scores are float32 dots
+// of up to 128 terms (rounding ≈ 1e-7 relative to Σ|q·k|·Scale, a few 1e-6
+// absolute for the growing scores near 30), which changes each weight by
+// that much relatively; exp adds 3 ulp and the weighted sum of a few hundred
+// rows in float32 another ~1e-7·√T. Measured: below 6e-7 in every flavour,
+// so 1e-5 leaves a wide margin yet catches any wrong weight or row.
+const attnTol = 1e-5
+
+func TestAttentionFlavours(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	var cases []attnCase
+	for _, kv := range []int{8, 4, 2, 1} { // GQA ratios 1, 2, 4, 8
+		for _, hd := range []int{64, 40} {
+			for _, shape := range []struct {
+				window  int
+				softcap float32
+			}{{0, 0}, {100, 0}, {0, 5}, {17, 5}} {
+				a := Attn{Heads: 8, KVHeads: kv, HeadDim: hd, Scale: float32(1 / math.Sqrt(float64(hd))), Window: shape.window, Softcap: shape.softcap}
+				cases = append(cases,
+					newAttnCase(r, a, 299, 1, false), // decode at T=300
+					newAttnCase(r, a, 0, 37, false),  // prefill
+					newAttnCase(r, a, 200, 33, true), // a chunk after a prefix
+				)
+			}
+		}
+	}
+	cases = append(cases, newAttnCase(r, Attn{Heads: 2, KVHeads: 1, HeadDim: 128, Scale: 0.088}, 383, 1, true))
+	for _, level := range Available() {
+		useFlavour(t, level)
+		var worst, worst16 float64
+		for _, c := range cases {
+			e, e16 := attnError(c)
+			if e > attnTol || e16 > attnTol {
+				t.Errorf("%s %s: error %.3g (f16 cache %.3g) of max|v|, want ≤ %g", level, c.name, e, e16, attnTol)
+			}
+			worst, worst16 = max(worst, e), max(worst16, e16)
+		}
+		t.Logf("%s: %d cases, max error %.3g (f32 cache), %.3g (f16 cache) of max|v|", level, len(cases), worst, worst16)
+	}
+}
+
+// FuzzAttention draws a shape and data from the fuzzer's bytes (values are
+// small integers times a power of two, so anything from tiny to saturated
+// softmax occurs) and compares every flavour with the reference.
+func FuzzAttention(f *testing.F) {
+	f.Add(uint8(1), uint8(1), uint8(4), uint8(0), uint8(3), uint8(0), uint8(0), []byte{1, 2, 3, 4, 5, 6, 7, 8})
+	f.Add(uint8(8), uint8(2), uint8(17), uint8(40), uint8(2), uint8(5), uint8(30), []byte{255, 0, 128, 7})
+	f.Add(uint8(4), uint8(4), uint8(33), uint8(70), uint8(1), uint8(0), uint8(3), []byte{200, 100, 50, 25, 12, 6})
+	f.Fuzz(func(t *testing.T, heads, ratio, hd, pos0, n, window, capByte uint8, data []byte) {
+		a := Attn{Heads: 1 + int(heads)%8, HeadDim: 1 + int(hd)%72, Window: int(window) % 40}
+		a.KVHeads = a.Heads
+		if g := 1 + int(ratio)%8; a.Heads%g == 0 {
+			a.KVHeads = a.Heads / g
+		}
+		a.Scale = float32(1 / math.Sqrt(float64(a.HeadDim)))
+		if capByte%4 == 0 {
+			a.Softcap = float32(capByte)/8 + 1
+		}
+		c := attnCase{a: a, pos0: int(pos0) % 100, n: 1 + int(n)%4}
+		total, kvw := c.pos0+c.n, a.KVHeads*a.HeadDim
+		val := func(i int) float32 { // a byte as a signed level, scaled by the next one
+			if len(data) < 2 {
+				return float32(i%7) - 3
+			}
+			b, s := data[i%len(data)], data[(i+1)%len(data)]
+			return float32(int8(b)) * float32(math.Ldexp(1, int(s%8)-6))
+		}
+		c.q = make([]float32, c.n*a.Heads*a.HeadDim)
+		for i := range c.q {
+			c.q[i] = val(3*i) / 8
+		}
+		c.k16, c.v16 = make([]uint16, total*kvw), make([]uint16, total*kvw)
+		c.k, c.v = make([]float32, total*kvw), make([]float32, total*kvw)
+		for i := range c.k {
+			c.k16[i], c.v16[i] = quant.F32ToF16(val(3*i+1)/8), quant.F32ToF16(val(3*i+2))
+			c.k[i], c.v[i] = quant.F16ToF32(c.k16[i]), quant.F16ToF32(c.v16[i])
+		}
+		var vmax float32
+		for _, v := range c.v {
+			vmax = max(vmax, v, -v)
+		}
+		if vmax == 0 {
+			return // all-zero values: nothing to compare relative to
+		}
+		for _, level := range Available() {
+			useFlavour(t, level)
+			// Scores reach |q·k|·Scale ≈ 2000 here, so a score's float32
+			// rounding can shift a weight by ~1e-4 relative; the bound is
+			// scaled to the scores' magnitude.
+			e, e16 := attnError(c)
+			if tol := fuzzTol(c); e > tol || e16 > tol {
+				t.Fatalf("%s %+v pos0=%d n=%d: error %.3g (f16 %.3g) of max|v|, want ≤ %.3g", level, a, c.pos0, c.n, e, e16, tol)
+			}
+		}
+	})
+}
+
+// fuzzTol is attnTol widened by the largest Σ|q·k|·Scale of the case: each
+// score is rounded relative to it.
+func fuzzTol(c attnCase) float64 {
+	a := c.a
+	var worst float64
+	for t := range c.n {
+		for h := range a.Heads {
+			kv := h / (a.Heads / a.KVHeads)
+			for j := 0; j <= c.pos0+t; j++ {
+				var s float64
+				for i := range a.HeadDim {
+					s += math.Abs(float64(c.q[(t*a.Heads+h)*a.HeadDim+i]) * float64(c.k[(j*a.KVHeads+kv)*a.HeadDim+i]))
+				}
+				worst = max(worst, s*float64(a.Scale))
+			}
+		}
+	}
+	return attnTol + 8*0x1p-23*worst
+}
+
+// BenchmarkAttention: one decode step at contexts 512/2048/4096 and a
+// 512-token prefill, per flavour and cache type, for a Llama-3-8B-like layer
+// (32 query heads, 8 KV heads of 128). SetBytes is the KV cache bytes read.
+func BenchmarkAttention(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	a := Attn{Heads: 32, KVHeads: 8, HeadDim: 128, Scale: 0.088}
+	kvw := a.KVHeads * a.HeadDim
+	const maxT = 4096
+	keys, values := randVec(r, maxT*kvw), randVec(r, maxT*kvw)
+	k16, v16 := make([]uint16, len(keys)), make([]uint16, len(values))
+	for i := range keys {
+		k16[i], v16[i] = quant.F32ToF16(keys[i]), quant.F32ToF16(values[i])
+	}
+	q := randVec(r, 512*a.Heads*a.HeadDim)
+	out := make([]float32, len(q))
+	for _, level := range Available() {
+		for _, run := range []struct {
+			name    string
+			pos0, n int
+		}{{"decode512", 511, 1}, {"decode2048", 2047, 1}, {"decode4096", 4095, 1}, {"prefill512", 0, 512}} {
+			for _, cache := range []string{"f32", "f16"} {
+				b.Run(fmt.Sprintf("%s/%s/%s", level, run.name, cache), func(b *testing.B) {
+					useFlavour(b, level)
+					total := run.pos0 + run.n
+					elem := int64(4)
+					if cache == "f16" {
+						elem = 2
+					}
+					b.SetBytes(2 * int64(total*kvw) * elem)
+					for b.Loop() {
+						if cache == "f16" {
+							AttentionF16(out, q, run.n, k16[:total*kvw], v16[:total*kvw], run.pos0, a)
+						} else {
+							Attention(out, q, run.n, keys[:total*kvw], values[:total*kvw], run.pos0, a)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkExpSub measures the vector exp alone on one 32-score tile.
+func BenchmarkExpSub(b *testing.B) {
+	x := randVec(rand.New(rand.NewPCG(2, 2)), 32)
+	dst := make([]float32, len(x))
+	for _, level := range Available() {
+		b.Run(string(level), func(b *testing.B) {
+			k := flavours[level]
+			if k.ExpSub == nil {
+				k = flavours[Generic]
+			}
+			b.SetBytes(4 * int64(len(x)))
+			for b.Loop() {
+				k.ExpSub(dst, x, 1)
+			}
+		})
+	}
+}
