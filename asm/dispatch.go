@@ -27,6 +27,11 @@ type Kernels struct {
 	// VecDotType (Q8_0, Q8_1 or Q8_K), as quant's traits define it.
 	VecDot map[quant.Type]func(n int, w, x []byte) float32
 
+	// Gemm[t] computes a block of rows × tokens of a matrix product against
+	// the same quantized activations (gemm.go). A flavour without one for t
+	// gets one built from its VecDot[t].
+	Gemm map[quant.Type]GemmKernel
+
 	// Dot returns Σ x[i]·y[i] over len(x) float32s.
 	Dot func(x, y []float32) float32
 	// DotF16 and DotBF16 return Σ w[i]·x[i] for a row of len(x) half or
@@ -60,6 +65,10 @@ var (
 // register adds a flavour; it returns true so it can stand in a
 // package-level declaration.
 func register(l Level, k *Kernels) bool {
+	if k.Gemm == nil {
+		k.Gemm = map[quant.Type]GemmKernel{}
+	}
+	fillGemm(k)
 	flavours[l] = k
 	return true
 }
@@ -72,6 +81,8 @@ func genericKernels() *Kernels {
 			k.VecDot[t] = tr.VecDot
 		}
 	}
+	k.Gemm = map[quant.Type]GemmKernel{}
+	fillGemm(k)
 	return k
 }
 
@@ -105,13 +116,17 @@ func Use(l Level) error {
 		return fmt.Errorf("kernel flavour %q is not available (have %v)", l, Available())
 	}
 	g := flavours[Generic]
-	merged := &Kernels{VecDot: map[quant.Type]func(int, []byte, []byte) float32{}, Dot: k.Dot, DotF16: k.DotF16, DotBF16: k.DotBF16}
+	merged := &Kernels{VecDot: map[quant.Type]func(int, []byte, []byte) float32{}, Gemm: map[quant.Type]GemmKernel{}, Dot: k.Dot, DotF16: k.DotF16, DotBF16: k.DotBF16}
 	for t, f := range g.VecDot {
 		merged.VecDot[t] = f
 	}
 	for t, f := range k.VecDot {
 		merged.VecDot[t] = f
 	}
+	for t, f := range k.Gemm {
+		merged.Gemm[t] = f
+	}
+	fillGemm(merged) // the flavour's own row dots where it has no Gemm
 	if merged.Dot == nil {
 		merged.Dot = g.Dot
 	}

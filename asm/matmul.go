@@ -10,9 +10,10 @@ import (
 //
 // Float weights are dotted with the float32 activations directly. For block
 // types the activations are first quantized, once per call, to the type ggml
-// pairs with the weights (Q8_0, Q8_1 or Q8_K), and each row is an integer dot
-// product against them — the same arithmetic as llama.cpp. Rows are shared
-// out among the pool's threads.
+// pairs with the weights (Q8_0, Q8_1 or Q8_K), and the product is taken with
+// the flavour's GemmKernel, block by block of gemmRows rows × gemmToks
+// tokens — the same integer arithmetic as llama.cpp. Blocks are shared out
+// among the pool's threads.
 func matMul(dst, x []float32, w []byte, wt quant.Type, rows, cols, n int) {
 	rb, err := RowBytes(wt, cols)
 	if err != nil || len(w) != rows*rb {
@@ -23,30 +24,39 @@ func matMul(dst, x []float32, w []byte, wt quant.Type, rows, cols, n int) {
 	*mt = matMulTask{dst: dst, x: x, w: w, wt: wt, rows: rows, cols: cols, n: n, rb: rb, k: active, xq: mt.xq[:0]}
 	switch wt {
 	case quant.F32, quant.F16, quant.BF16:
+		parallelFor(rows, cols*n, mt)
 	default:
 		tr, _ := wt.Traits()
-		if mt.vecDot = active.VecDot[wt]; mt.vecDot == nil {
-			panic("asm.MatMul: no dot product for " + wt.String())
+		if mt.gemm = active.Gemm[wt]; mt.gemm == nil {
+			panic("asm.MatMul: no kernel for " + wt.String())
 		}
 		xb, err := RowBytes(tr.VecDotType, cols)
 		if err != nil {
 			panic("asm.MatMul: " + err.Error())
 		}
-		mt.xb = xb
+		mt.xb, mt.xt = xb, tr.VecDotType
 		if cap(mt.xq) < n*xb {
 			mt.xq = make([]byte, n*xb)
 		}
 		mt.xq = mt.xq[:n*xb]
-		for i := range n {
-			if err := quant.Quantize(tr.VecDotType, mt.xq[i*xb:(i+1)*xb], x[i*cols:(i+1)*cols]); err != nil {
-				panic("asm.MatMul: " + err.Error())
-			}
-		}
+		mt.quantizing = true
+		parallelFor(n, cols, mt)
+		mt.quantizing = false
+		rowBlocks, tokBlocks := (rows+gemmRows-1)/gemmRows, (n+gemmToks-1)/gemmToks
+		parallelFor(rowBlocks*tokBlocks, gemmRows*min(n, gemmToks)*cols, mt)
 	}
-	parallelFor(rows, cols*n, mt)
 	// Keep the quantization buffer for the next call, not the operands.
 	*mt = matMulTask{xq: mt.xq}
 }
+
+// The blocks a block-type product is cut into: each is one GemmKernel call
+// over gemmRows weight rows (a multiple of every kernel's row tile) and up
+// to gemmToks tokens, whose quantized activations (about 1 byte per
+// element) stay in L2 while the row blocks go by.
+const (
+	gemmRows = 16
+	gemmToks = 64
+)
 
 // matMulTask is one MatMul call as a pool task. They are recycled (with
 // their activation quantization buffer) so that a decode step allocates
@@ -60,33 +70,51 @@ type matMulTask struct {
 	rb         int // bytes per weight row
 	k          *Kernels
 
-	// Block weights: the activations quantized to wt's VecDotType, xb bytes
-	// per token, and the row dot product.
-	xq     []byte
-	xb     int
-	vecDot func(n int, w, x []byte) float32
+	// Block weights: the activations quantized to xt (wt's VecDotType), xb
+	// bytes per token, and the block kernel.
+	xq         []byte
+	xb         int
+	xt         quant.Type
+	gemm       GemmKernel
+	quantizing bool // run quantizes tokens rather than multiplying
 }
 
 var matMulTasks = sync.Pool{New: func() any { return new(matMulTask) }}
 
-// run computes rows [lo, hi) for every token.
+// run does indices [lo, hi) of the current phase: tokens to quantize, row
+// blocks × token blocks of a block-type product, or rows of a float one.
 func (mt *matMulTask) run(lo, hi int) {
 	rows, cols, rb := mt.rows, mt.cols, mt.rb
-	if mt.vecDot != nil {
+	switch {
+	case mt.quantizing:
+		for i := lo; i < hi; i++ {
+			quantizeActivations(mt.xt, mt.xq[i*mt.xb:(i+1)*mt.xb], mt.x[i*cols:(i+1)*cols])
+		}
+	case mt.gemm != nil:
+		rowBlocks := (rows + gemmRows - 1) / gemmRows
+		for b := lo; b < hi; b++ {
+			// Consecutive blocks share a token block: its activations stay
+			// in cache while the weights stream past.
+			r0, c0 := (b%rowBlocks)*gemmRows, (b/rowBlocks)*gemmToks
+			nr, nc := min(gemmRows, rows-r0), min(gemmToks, mt.n-c0)
+			mt.gemm(cols, mt.w[r0*rb:(r0+nr)*rb], rb, nr, mt.xq[c0*mt.xb:(c0+nc)*mt.xb], mt.xb, nc, mt.dst[c0*rows+r0:], rows)
+		}
+	default:
+		dot := floatRowDot(mt.k, mt.wt)
 		for r := lo; r < hi; r++ {
 			row := mt.w[r*rb : (r+1)*rb]
 			for i := range mt.n {
-				mt.dst[i*rows+r] = mt.vecDot(cols, row, mt.xq[i*mt.xb:(i+1)*mt.xb])
+				mt.dst[i*rows+r] = dot(row, mt.x[i*cols:(i+1)*cols])
 			}
 		}
-		return
 	}
-	dot := floatRowDot(mt.k, mt.wt)
-	for r := lo; r < hi; r++ {
-		row := mt.w[r*rb : (r+1)*rb]
-		for i := range mt.n {
-			mt.dst[i*rows+r] = dot(row, mt.x[i*cols:(i+1)*cols])
-		}
+}
+
+// quantizeActivations quantizes one token's activations to the VecDotType
+// t for the integer dot products.
+func quantizeActivations(t quant.Type, dst []byte, x []float32) {
+	if err := quant.Quantize(t, dst, x); err != nil {
+		panic("asm.MatMul: " + err.Error())
 	}
 }
 
