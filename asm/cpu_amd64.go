@@ -43,7 +43,7 @@ var _ = hasAVX2 && register(AVX2, avx2Kernels())
 var _ = hasAVX512 && register(AVX512, avx512Kernels())
 
 func avx2Kernels() *Kernels {
-	return &Kernels{
+	k := &Kernels{
 		VecDot: map[quant.Type]func(int, []byte, []byte) float32{
 			quant.Q4_0:   legacyDot(quant.Q4_0, nil, dotQ4_0AVX2),
 			quant.Q4_1:   legacyDot(quant.Q4_1, nil, dotQ4_1AVX2),
@@ -61,7 +61,11 @@ func avx2Kernels() *Kernels {
 		Dot:     func(x, y []float32) float32 { return dotAVX2(x, y[:len(x)]) },
 		DotF16:  func(w []byte, x []float32) float32 { return dotF16AVX2(w[:2*len(x)], x) },
 		DotBF16: func(w []byte, x []float32) float32 { return dotBF16AVX2(w[:2*len(x)], x) },
+		Gemm:    map[quant.Type]GemmKernel{},
 	}
+	addLegacyGemms(k, AVX2) // gemm_legacy_amd64.go
+	addKQuantGemms(k, AVX2) // gemm_k_amd64.go
+	return k
 }
 
 func avx512Kernels() *Kernels {
@@ -72,6 +76,8 @@ func avx512Kernels() *Kernels {
 	if !hasVNNI {
 		return k
 	}
+	addLegacyGemms(k, AVX512)
+	addKQuantGemms(k, AVX512)
 	for _, p := range []struct {
 		t           quant.Type
 		quads, rest legacyKernel

@@ -100,39 +100,6 @@ func (mt *matMulTask) run(lo, hi int) {
 			mt.gemm(cols, mt.w[r0*rb:(r0+nr)*rb], rb, nr, mt.xq[c0*mt.xb:(c0+nc)*mt.xb], mt.xb, nc, mt.dst[c0*rows+r0:], rows)
 		}
 	default:
-		dot := floatRowDot(mt.k, mt.wt)
-		for r := lo; r < hi; r++ {
-			row := mt.w[r*rb : (r+1)*rb]
-			for i := range mt.n {
-				mt.dst[i*rows+r] = dot(row, mt.x[i*cols:(i+1)*cols])
-			}
-		}
-	}
-}
-
-// quantizeActivations quantizes one token's activations to the VecDotType
-// t for the integer dot products.
-func quantizeActivations(t quant.Type, dst []byte, x []float32) {
-	if err := quant.Quantize(t, dst, x); err != nil {
-		panic("asm.MatMul: " + err.Error())
-	}
-}
-
-// floatRowDot returns the kernel that dots one stored row of a float type
-// with float32 activations.
-func floatRowDot(k *Kernels, wt quant.Type) func(w []byte, x []float32) float32 {
-	switch wt {
-	case quant.F16:
-		return k.DotF16
-	case quant.BF16:
-		return k.DotBF16
-	}
-	return func(w []byte, x []float32) float32 {
-		if v := f32View(w); v != nil {
-			return k.Dot(v, x)
-		}
-		buf := make([]float32, len(x))
-		toF32Generic(buf, w, quant.F32)
-		return k.Dot(buf, x)
+		floatRows(mt, lo, hi)
 	}
 }
