@@ -63,6 +63,7 @@ func avx2Kernels() *Kernels {
 		DotBF16: func(w []byte, x []float32) float32 { return dotBF16AVX2(w[:2*len(x)], x) },
 		Gemm:    map[quant.Type]GemmKernel{},
 	}
+	addFloatGemms(k, AVX2)  // gemm_float_amd64.go
 	addLegacyGemms(k, AVX2) // gemm_legacy_amd64.go
 	addKQuantGemms(k, AVX2) // gemm_k_amd64.go
 	return k
@@ -73,6 +74,7 @@ func avx512Kernels() *Kernels {
 	k.Dot = func(x, y []float32) float32 { return dotAVX512(x, y[:len(x)]) }
 	k.DotF16 = func(w []byte, x []float32) float32 { return dotF16AVX512(w[:2*len(x)], x) }
 	k.DotBF16 = func(w []byte, x []float32) float32 { return dotBF16AVX512(w[:2*len(x)], x) }
+	addFloatGemms(k, AVX512)
 	if !hasVNNI {
 		return k
 	}

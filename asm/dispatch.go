@@ -46,6 +46,11 @@ type Kernels struct {
 	ExpSub  func(dst, x []float32, m float32) float32
 	Axpy    func(dst, x []float32, a float32)
 	AxpyF16 func(dst []float32, x []uint16, a float32)
+
+	// Float matrix products (matmul_float.go): FloatGemm[t] for t = F32,
+	// F16, BF16 computes a block of rows × tokens against float weights. A
+	// flavour without one for t gets one built from its Dot/DotF16/DotBF16.
+	FloatGemm map[quant.Type]FloatGemmKernel
 }
 
 // flavours holds every flavour this binary carries and this CPU can run. The
@@ -76,6 +81,7 @@ func register(l Level, k *Kernels) bool {
 func genericKernels() *Kernels {
 	k := &Kernels{VecDot: map[quant.Type]func(int, []byte, []byte) float32{}, Dot: dotGeneric, DotF16: dotF16Generic, DotBF16: dotBF16Generic}
 	k.ExpSub, k.Axpy, k.AxpyF16 = expSubGeneric, axpyGeneric, axpyF16Generic // attention kernels
+	mergeFloatGemm(k, k)                                                     // float products from the row dots
 	for _, t := range quant.Types() {
 		if tr, _ := t.Traits(); tr.VecDot != nil && tr.BlockSize > 1 {
 			k.VecDot[t] = tr.VecDot
@@ -147,6 +153,7 @@ func Use(l Level) error {
 	if merged.AxpyF16 == nil {
 		merged.AxpyF16 = g.AxpyF16
 	}
+	mergeFloatGemm(merged, k) // float products, after the row dots they fall back to
 	active, activeLevel = merged, l
 	return nil
 }

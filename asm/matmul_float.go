@@ -2,15 +2,54 @@ package asm
 
 import "github.com/narallm/nara/quant"
 
+// FloatGemmKernel computes one block of a product against float weights (F32,
+// F16 or BF16): for r < rows and c < toks,
+//
+//	dst[c·ldd + r] = Σ_i w_r[i]·x[c·cols + i]
+//
+// where w_r is row r of w, cols elements of the kernel's type stored back to
+// back. Flavours tile it in registers (gemm_float_amd64.go); results agree
+// with the row dot products (Dot, DotF16, DotBF16) up to the order of the
+// float additions. Callers pass slices that hold what the shape reads.
+type FloatGemmKernel func(cols int, w []byte, rows int, x []float32, toks int, dst []float32, ldd int)
+
+// floatTypes are the weight types with a FloatGemmKernel.
+var floatTypes = []quant.Type{quant.F32, quant.F16, quant.BF16}
+
 // floatRows computes rows [lo, hi) of a product against F32, F16 or BF16
-// weights for every token: a row dot product per (row, token).
+// weights for every token.
 func floatRows(mt *matMulTask, lo, hi int) {
-	rows, cols, rb := mt.rows, mt.cols, mt.rb
-	dot := floatRowDot(mt.k, mt.wt)
-	for r := lo; r < hi; r++ {
-		row := mt.w[r*rb : (r+1)*rb]
-		for i := range mt.n {
-			mt.dst[i*rows+r] = dot(row, mt.x[i*cols:(i+1)*cols])
+	mt.k.FloatGemm[mt.wt](mt.cols, mt.w[lo*mt.rb:hi*mt.rb], hi-lo, mt.x, mt.n, mt.dst[lo:], mt.rows)
+}
+
+// floatGemmFromDots is the FloatGemmKernel of a flavour with only row dot
+// products: one per (row, token), tokens inner so the row stays in L1.
+func floatGemmFromDots(k *Kernels, wt quant.Type) FloatGemmKernel {
+	dot := floatRowDot(k, wt)
+	esize := 2
+	if wt == quant.F32 {
+		esize = 4
+	}
+	return func(cols int, w []byte, rows int, x []float32, toks int, dst []float32, ldd int) {
+		rb := cols * esize
+		for r := range rows {
+			row := w[r*rb : (r+1)*rb]
+			for c := range toks {
+				dst[c*ldd+r] = dot(row, x[c*cols:(c+1)*cols])
+			}
+		}
+	}
+}
+
+// mergeFloatGemm fills merged.FloatGemm from flavour k, and from merged's
+// row dot products where k has no tiled kernel.
+func mergeFloatGemm(merged, k *Kernels) {
+	merged.FloatGemm = map[quant.Type]FloatGemmKernel{}
+	for _, t := range floatTypes {
+		if f := k.FloatGemm[t]; f != nil {
+			merged.FloatGemm[t] = f
+		} else {
+			merged.FloatGemm[t] = floatGemmFromDots(merged, t)
 		}
 	}
 }
