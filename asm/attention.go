@@ -3,7 +3,10 @@ package asm
 import (
 	"encoding/binary"
 	"math"
+	"sync"
 	"unsafe"
+
+	"github.com/narallm/nara/quant"
 )
 
 // attnTile is how many cache positions the fused attention scores at once:
@@ -14,86 +17,397 @@ const attnTile = 32
 // attentionTiled is the fused attention every flavour runs. A job is one
 // query position and one KV head: the query heads that share that KV head
 // (a GQA group) walk the visible cache rows together, so each key and value
-// row is loaded once per group rather than once per query head. The walk
-// goes tile by tile: scores of the tile (flavour Dot/DotF16), soft-cap, the
-// tile's maximum, exp(score − running max) with the flavour's vector exp
-// (ExpSub), one rescale of the running sum when the maximum grew, and the
-// weighted value rows added with Axpy/AxpyF16 (online softmax: no score
-// matrix, one pass over the cache). The causal mask and the sliding window
-// are the bounds of the walk.
+// row is loaded once per group rather than once per query head.
+//
+// The walk reads the keys tile by tile into one row of scores per query
+// head (flavour Dot/DotF16, soft-cap), takes the softmax of each row
+// (flavour ExpSub), then reads the value rows once, adding each with its
+// weight (Axpy/AxpyF16). Keeping the scores (one float per visible position
+// and head) rather than an online softmax is what lets a half-precision
+// cache follow llama.cpp's arithmetic: ggml's CPU backend rounds the query
+// to half precision before q·k and the normalized weights to half precision
+// before the product with the values. With a half cache we also add in
+// ggml's (AVX-512 build's) order: q·k as dotHalfGGML, Σe as sumGGML, the
+// weighted values as valuesHalf. Measured on the quantized conformance
+// files, the weight rounding alone takes KL(llama.cpp‖ours) from ~3e-4 to
+// ~1e-5 on llama-small: a logit difference of one float32 ulp flips an int8
+// activation quant now and then, and one flip moves the logits of every
+// later position. A float32 cache rounds nothing and adds in the flavour's
+// own order, as ggml's F32 cache is not what llama.cpp runs by default. The
+// causal mask and the sliding window are the bounds of the walk.
 func attentionTiled[E float32 | uint16](out, q []float32, n int, keys, values []E, pos0 int, a Attn) {
-	hd, group := a.HeadDim, a.Heads/a.KVHeads
-	qStride, kvStride := a.Heads*hd, a.KVHeads*hd
+	qStride, kvStride := a.Heads*a.HeadDim, a.KVHeads*a.HeadDim
 	if len(q) < n*qStride || len(out) < n*qStride || len(keys) < (pos0+n)*kvStride || len(values) < (pos0+n)*kvStride {
 		panic("asm.Attention: buffers shorter than the shape needs")
 	}
-	k := active
-	parallelRows(n*a.KVHeads, (pos0+n)*hd*group, func(lo, hi int) {
-		acc := make([]float32, group*hd)   // running Σ p·v per query head
-		score := make([]float32, attnTile) // one head's scores, then exp(score − m)
-		prob := make([]float32, group*attnTile)
-		runMax, norm := make([]float32, group), make([]float32, group)
-		var kbuf []float32 // big-endian hosts only: a decoded key row
-		if !nativeLittleEndian {
-			kbuf = make([]float32, hd)
+	pool := &attnTasksF32
+	if _, half := any(keys).([]uint16); half {
+		pool = &attnTasksF16
+	}
+	at := pool.Get().(*attnTask[E])
+	*at = attnTask[E]{out: out, q: q, keys: keys, values: values, pos0: pos0, n: n, a: a, k: active, dotHalf: dotHalfGGMLBody[activeLevel], hk: halfKernels[activeLevel]}
+	parallelFor(n*a.KVHeads, (pos0+n)*a.HeadDim*(a.Heads/a.KVHeads), at)
+	*at = attnTask[E]{} // keep no operands alive in the pool
+	pool.Put(at)
+}
+
+// attnTask is one Attention call as a pool task; recycled so that a decode
+// step allocates nothing.
+type attnTask[E float32 | uint16] struct {
+	out, q       []float32
+	keys, values []E
+	pos0, n      int
+	a            Attn
+	k            *Kernels
+	dotHalf      func(k *uint16, q *float32, n int) float32 // the flavour's dotHalfGGML lanes, or nil
+	hk           *halfAttnKernels                           // the flavour's half-cache loops, or nil
+}
+
+var (
+	attnTasksF32 = sync.Pool{New: func() any { return new(attnTask[float32]) }}
+	attnTasksF16 = sync.Pool{New: func() any { return new(attnTask[uint16]) }}
+)
+
+// attnScratch is one thread's working memory for a run of jobs.
+type attnScratch struct {
+	qh    []float32 // the group's queries (rounded to half for a half cache)
+	acc   []float32 // Σ p·v per query head of the group
+	score []float32 // [group][visible] scores, then weights
+	kbuf  []float32 // big-endian hosts only: a decoded key row
+	lanes []float32 // half cache: [group][4][hd] four lanes of value sums
+	part  []float32 // half cache: [group][16][hd] the lanes folded by four
+	rest  []float64 // half cache: [group][hd] the float64 tail of those sums
+}
+
+var attnScratches = sync.Pool{New: func() any { return new(attnScratch) }}
+
+func (at *attnTask[E]) run(lo, hi int) {
+	a, k := at.a, at.k
+	hd, group := a.HeadDim, a.Heads/a.KVHeads
+	qStride, kvStride := a.Heads*hd, a.KVHeads*hd
+	_, half := any(at.keys).([]uint16)
+	s := attnScratches.Get().(*attnScratch)
+	defer attnScratches.Put(s)
+	s.qh, s.acc = growF32(s.qh, group*hd), growF32(s.acc, group*hd)
+	if !nativeLittleEndian {
+		s.kbuf = growF32(s.kbuf, hd)
+	}
+	for job := lo; job < hi; job++ {
+		t, kvh := job/a.KVHeads, job%a.KVHeads
+		pos := at.pos0 + t
+		kvOff := kvh * hd
+		h0 := kvh * group // first query head of the group
+		first := 0
+		if a.Window > 0 {
+			first = max(0, pos-a.Window+1)
 		}
-		for job := lo; job < hi; job++ {
-			t, kvh := job/a.KVHeads, job%a.KVHeads
-			pos := pos0 + t
-			kvOff := kvh * hd
-			h0 := kvh * group // first query head of the group
-			first := 0
-			if a.Window > 0 {
-				first = max(0, pos-a.Window+1)
-			}
-			clear(acc)
-			for g := range group {
-				runMax[g], norm[g] = float32(math.Inf(-1)), 0
-			}
-			for j0 := first; j0 <= pos; j0 += attnTile {
-				rows := min(attnTile, pos+1-j0)
+		seen := pos + 1 - first
+		s.score = growF32(s.score, group*seen)
+
+		qh := s.qh
+		copy(qh, at.q[t*qStride+h0*hd:t*qStride+(h0+group)*hd])
+		if half {
+			at.roundHalf(qh)
+		}
+		// Scores, one tile of keys at a time for the whole group.
+		halfKeys, _ := any(at.keys).([]uint16)
+		for j0 := first; j0 <= pos; j0 += attnTile {
+			rows := min(attnTile, pos+1-j0)
+			if half && at.hk != nil && hd%64 == 0 {
+				// The whole tile for each head in one call.
+				off := j0*kvStride + kvOff
 				for g := range group {
-					qh := q[t*qStride+(h0+g)*hd : t*qStride+(h0+g+1)*hd]
-					s := score[:rows]
-					for r := range s {
-						off := (j0+r)*kvStride + kvOff
-						s[r] = dotCacheRow(k, qh, keys[off:off+hd], kbuf) * a.Scale
+					sc := s.score[g*seen+j0-first : g*seen+j0-first+rows]
+					at.hk.dots(&halfKeys[off], kvStride, rows, &qh[g*hd], hd, &sc[0])
+					for i := range sc {
+						sc[i] *= a.Scale
 					}
-					tileMax := float32(math.Inf(-1))
-					if a.Softcap > 0 {
-						for r, v := range s {
-							s[r] = a.Softcap * float32(math.Tanh(float64(v/a.Softcap)))
+				}
+				continue
+			}
+			for r := range rows {
+				off := (j0+r)*kvStride + kvOff
+				for g := range group {
+					var d float32
+					if half {
+						d = dotHalfGGML(at.dotHalf, qh[g*hd:(g+1)*hd], halfKeys[off:off+hd])
+					} else {
+						d = dotCacheRow(k, qh[g*hd:(g+1)*hd], at.keys[off:off+hd], s.kbuf)
+					}
+					s.score[g*seen+j0-first+r] = d * a.Scale
+				}
+			}
+		}
+		// Softmax of each head's row; the weights end up in score.
+		for g := range group {
+			sc := s.score[g*seen : (g+1)*seen]
+			if a.Softcap > 0 {
+				for r, v := range sc {
+					sc[r] = a.Softcap * float32(math.Tanh(float64(v/a.Softcap)))
+				}
+			}
+			m := float32(math.Inf(-1))
+			for _, v := range sc {
+				m = max(m, v)
+			}
+			sum := k.ExpSub(sc, sc, m)
+			if half {
+				sum = float32(1 / sumGGML(sc, first))
+			} else {
+				sum = 1 / sum
+			}
+			for r := range sc {
+				sc[r] *= sum
+			}
+			if half {
+				at.roundHalf(sc)
+			}
+		}
+		// Weighted values.
+		if half {
+			at.valuesHalf(s, t, kvh, first, seen)
+			continue
+		}
+		clear(s.acc)
+		for r := range seen {
+			off := (first+r)*kvStride + kvOff
+			row := at.values[off : off+hd]
+			for g := range group {
+				if p := s.score[g*seen+r]; p != 0 {
+					axpyCacheRow(k, s.acc[g*hd:(g+1)*hd], row, p)
+				}
+			}
+		}
+		copy(at.out[t*qStride+h0*hd:t*qStride+(h0+group)*hd], s.acc)
+	}
+}
+
+// valuesHalf writes the output of job (t, kvh) for a half cache from the
+// weights in s.score, adding in the order of ggml's F16 dot product over
+// the positions (ggml_vec_dot_f16 on AVX-512, the values being a row of
+// the transposed V cache there): position j goes into lane j mod 64 of 64
+// float32 partial sums, with FMA, for the positions below nKV rounded down
+// to 64; the rest into a float64 tail. nKV is the cache length llama.cpp
+// attends over, this call's last position rounded up to its padding of 32
+// (masked positions add zero weights). The 64 lanes are reduced as
+// reduce64 does: lanes l, l+16, l+32, l+48 first, so they are computed four
+// at a time (rows of s.lanes, with the flavour's AxpyF16, an FMA per
+// element) and folded into 16 partial rows (s.part) at once.
+func (at *attnTask[E]) valuesHalf(s *attnScratch, t, kvh, first, seen int) {
+	a, k := at.a, at.k
+	hd, group := a.HeadDim, a.Heads/a.KVHeads
+	qStride, kvStride := a.Heads*hd, a.KVHeads*hd
+	values := any(at.values).([]uint16)
+	pos := first + seen - 1
+	nKV := (at.pos0 + at.n + 31) &^ 31
+	np := nKV &^ 63
+	weight := func(g, j int) float32 { return s.score[g*seen+j-first] }
+
+	s.rest = growF64(s.rest, group*hd)
+	clear(s.rest)
+	if np > 0 {
+		s.lanes = growF32(s.lanes, group*4*hd)
+		s.part = growF32(s.part, group*16*hd)
+		for l := range 16 {
+			clear(s.lanes)
+			for quarter := range 4 {
+				if at.hk != nil && hd%16 == 0 {
+					// Positions j ≡ l+16·quarter (mod 64) in [first, min(pos+1, np)).
+					j0 := l + 16*quarter
+					if j0 < first {
+						j0 += (first - j0 + 63) / 64 * 64
+					}
+					if end := min(pos+1, np); j0 < end {
+						count := (end - j0 + 63) / 64
+						for g := range group {
+							at.hk.axpyStrided(&s.lanes[(g*4+quarter)*hd], &values[j0*kvStride+kvh*hd], 64*kvStride,
+								&s.score[g*seen+j0-first], 64, count, hd)
 						}
 					}
-					for _, v := range s {
-						tileMax = max(tileMax, v)
-					}
-					if tileMax > runMax[g] {
-						// A new maximum: rescale what was summed under the old one,
-						// once per tile rather than once per key.
-						c := float32(math.Exp(float64(runMax[g] - tileMax)))
-						norm[g] *= c
-						scaleGeneric(acc[g*hd:(g+1)*hd], c)
-						runMax[g] = tileMax
-					}
-					norm[g] += k.ExpSub(prob[g*attnTile:g*attnTile+rows], s, runMax[g])
+					continue
 				}
-				for r := range rows {
-					off := (j0+r)*kvStride + kvOff
+				for j := l + 16*quarter; j <= pos && j < np; j += 64 {
+					if j < first {
+						continue
+					}
+					row := values[j*kvStride+kvh*hd : j*kvStride+(kvh+1)*hd]
 					for g := range group {
-						axpyCacheRow(k, acc[g*hd:(g+1)*hd], values[off:off+hd], prob[g*attnTile+r])
+						if p := weight(g, j); p != 0 {
+							k.AxpyF16(s.lanes[(g*4+quarter)*hd:(g*4+quarter+1)*hd], row, p)
+						}
 					}
 				}
 			}
 			for g := range group {
-				o := out[t*qStride+(h0+g)*hd : t*qStride+(h0+g+1)*hd]
-				inv := 1 / norm[g]
-				for i, v := range acc[g*hd : (g+1)*hd] {
-					o[i] = v * inv
+				a0, a1 := s.lanes[(g*4)*hd:(g*4+1)*hd], s.lanes[(g*4+1)*hd:(g*4+2)*hd]
+				a2, a3 := s.lanes[(g*4+2)*hd:(g*4+3)*hd], s.lanes[(g*4+3)*hd:(g*4+4)*hd]
+				x := s.part[(g*16+l)*hd : (g*16+l+1)*hd]
+				for i := range x {
+					x[i] = (a0[i] + a2[i]) + (a1[i] + a3[i])
 				}
 			}
 		}
-	})
+	}
+	tab := f16Table()
+	for j := max(first, np); j <= pos; j++ {
+		row := values[j*kvStride+kvh*hd : j*kvStride+(kvh+1)*hd]
+		for g := range group {
+			p := weight(g, j)
+			if p == 0 {
+				continue
+			}
+			rest := s.rest[g*hd : (g+1)*hd]
+			for i, h := range row {
+				rest[i] += float64(p * tab[h]) // exact: both are halves
+			}
+		}
+	}
+	for g := range group {
+		o := at.out[t*qStride+(kvh*group+g)*hd : t*qStride+(kvh*group+g+1)*hd]
+		for i := range o {
+			sum := s.rest[g*hd+i]
+			if np > 0 {
+				var x [16]float32
+				for l := range x {
+					x[l] = s.part[(g*16+l)*hd+i]
+				}
+				sum = float64(reduce16(&x)) + sum
+			}
+			o[i] = float32(sum)
+		}
+	}
+}
+
+// sumGGML returns Σe as ggml's softmax adds a row of exponentials that
+// starts at cache position 0 (e holds positions first, first+1, …; the
+// masked ones before are zeros): each 16 positions from 0 summed in float32
+// by halves (as _mm512_reduce_add_ps), those sums added in float64.
+func sumGGML(e []float32, first int) float64 {
+	var sum float64
+	for c := first &^ 15; c < first+len(e); c += 16 {
+		var x [16]float32
+		for l := range x {
+			if j := c + l - first; j >= 0 && j < len(e) {
+				x[l] = e[j]
+			}
+		}
+		sum += float64(reduce16(&x))
+	}
+	return sum
+}
+
+// dotHalfGGML returns q·k as ggml_vec_dot_f16 computes it on AVX-512 (the
+// build llama.cpp's reference logits come from): over the first len(q)
+// rounded down to 64 elements, element i goes into lane i mod 64 of 64
+// float32 partial sums, with FMA, reduced by reduce64; the remaining
+// elements are added in float64 (for a 32-wide head, all of them). q is
+// already rounded to half precision, so every product is exact.
+//
+// body is the flavour's assembly for the lanes (dotHalfGGMLBody), or nil.
+func dotHalfGGML(body func(k *uint16, q *float32, n int) float32, q []float32, k []uint16) float32 {
+	tab := f16Table()
+	k = k[:len(q)]
+	np := len(q) &^ 63
+	var sum float64
+	if np > 0 && body != nil {
+		sum = float64(body(&k[0], &q[0], np))
+	} else if np > 0 {
+		var acc [64]float32
+		for i := 0; i < np; i += 64 {
+			for l := range acc {
+				acc[l] = fma32(tab[k[i+l]], q[i+l], acc[l])
+			}
+		}
+		sum = float64(reduce64(&acc))
+	}
+	for i := np; i < len(q); i++ {
+		sum += float64(tab[k[i]] * q[i])
+	}
+	return float32(sum)
+}
+
+// halfAttnKernels are a flavour's assembly for the half-cache loops, each
+// computing exactly what the Go code beside its call does (same roundings,
+// same order), only without a call per row:
+//   - dots: out[r] = dotHalfGGML lanes of key row r (n a positive multiple
+//     of 64, rows ≥ 1, strides in elements);
+//   - axpyStrided: one lane of valuesHalf, acc[i] += p[c·pStride]·v[c·vStride+i]
+//     with FMA for c < count in order (hd a multiple of 16);
+//   - round: roundHalf.
+type halfAttnKernels struct {
+	dots        func(k *uint16, kStride, rows int, q *float32, n int, out *float32)
+	axpyStrided func(acc *float32, v *uint16, vStride int, p *float32, pStride, count, hd int)
+	round       func(x *float32, n int)
+}
+
+var halfKernels = map[Level]*halfAttnKernels{}
+
+// dotHalfGGMLBody holds the flavours' assembly for dotHalfGGML's lanes
+// (n a positive multiple of 64); the generic flavour has none. A map by
+// level rather than a Kernels field: only this file's caller uses it, and
+// it must give the same bits in every flavour.
+var dotHalfGGMLBody = map[Level]func(k *uint16, q *float32, n int) float32{}
+
+// reduce64 adds 64 lanes the way ggml reduces its four 16-wide AVX-512
+// accumulators: a0+a2 and a1+a3, then their sum, then the 16 lanes by
+// halves (8, 4, then 2 pairs).
+func reduce64(a *[64]float32) float32 {
+	var x [16]float32
+	for l := range x {
+		x[l] = (a[l] + a[32+l]) + (a[16+l] + a[48+l])
+	}
+	return reduce16(&x)
+}
+
+// reduce16 is _mm512_reduce_add_ps's order (as GCC expands it): upper and
+// lower halves added, down to two lanes.
+func reduce16(x *[16]float32) float32 {
+	var y [8]float32
+	for l := range y {
+		y[l] = x[8+l] + x[l]
+	}
+	z0, z1, z2, z3 := y[4]+y[0], y[5]+y[1], y[6]+y[2], y[7]+y[3]
+	return (z0 + z2) + (z1 + z3)
+}
+
+// fma32 is a·b+c rounded once to float32 (float64 FMA: a·b of two float32s
+// is exact in float64, so only the rare double rounding of the sum differs).
+func fma32(a, b, c float32) float32 {
+	return float32(math.FMA(float64(a), float64(b), float64(c)))
+}
+
+// growF64 is growF32 for float64s.
+func growF64(b []float64, n int) []float64 {
+	if cap(b) < n {
+		return make([]float64, n, n+n/4)
+	}
+	return b[:n]
+}
+
+// growF32 returns b resliced to n elements, reallocated when too small.
+func growF32(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n, n+n/4)
+	}
+	return b[:n]
+}
+
+// roundHalf is roundHalf with the flavour's assembly when it has one.
+func (at *attnTask[E]) roundHalf(x []float32) {
+	if at.hk != nil && len(x) > 0 {
+		at.hk.round(&x[0], len(x))
+		return
+	}
+	roundHalf(x)
+}
+
+// roundHalf rounds every element to the nearest half-precision value (ties
+// to even), as ggml's conversion of an operand to F16 does.
+func roundHalf(x []float32) {
+	tab := f16Table()
+	for i, v := range x {
+		x[i] = tab[quant.F32ToF16(v)]
+	}
 }
 
 // nativeLittleEndian: the half-precision kernels read a []uint16 cache row

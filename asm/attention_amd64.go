@@ -16,10 +16,26 @@ func init() {
 		k.Axpy = axpyVec(axpyAVX512)
 		k.AxpyF16 = axpyF16Vec(axpyF16AVX512)
 	}
+	if flavours[AVX2] != nil {
+		dotHalfGGMLBody[AVX2] = dotHalfGGMLAVX2
+	}
+	if flavours[AVX512] != nil {
+		dotHalfGGMLBody[AVX512] = dotHalfGGMLAVX512
+		halfKernels[AVX512] = &halfAttnKernels{dots: dotsHalfGGMLAVX512, axpyStrided: axpyStridedF16AVX512, round: roundHalfAVX512}
+	}
 	if active != nil {
 		Use(activeLevel)
 	}
 }
+
+// Σ half(k[i])·q[i] for n a positive multiple of 64, in ggml's order (see
+// dotHalfGGML).
+
+//go:noescape
+func dotHalfGGMLAVX2(k *uint16, q *float32, n int) float32
+
+//go:noescape
+func dotHalfGGMLAVX512(k *uint16, q *float32, n int) float32
 
 // Vector exp of x − m into dst for n elements, n a multiple of the vector
 // width (8 or 16); returns the sum.
@@ -43,3 +59,14 @@ func axpyAVX512(dst, x *float32, n int, a float32)
 
 //go:noescape
 func axpyF16AVX512(dst *float32, x *uint16, n int, a float32)
+
+// The AVX-512 half-cache attention loops (see halfAttnKernels).
+
+//go:noescape
+func dotsHalfGGMLAVX512(k *uint16, kStride, rows int, q *float32, n int, out *float32)
+
+//go:noescape
+func axpyStridedF16AVX512(acc *float32, v *uint16, vStride int, p *float32, pStride, count, hd int)
+
+//go:noescape
+func roundHalfAVX512(x *float32, n int)

@@ -30,10 +30,12 @@ func axpyGeneric(dst, x []float32, a float32) {
 	}
 }
 
+// axpyF16Generic rounds each a·x + dst once (FMA), as the assembly does:
+// the half-cache attention relies on it to add like ggml.
 func axpyF16Generic(dst []float32, x []uint16, a float32) {
 	x = x[:len(dst)]
 	tab := f16Table()
 	for i := range dst {
-		dst[i] += a * tab[x[i]]
+		dst[i] = fma32(a, tab[x[i]], dst[i])
 	}
 }

@@ -222,9 +222,13 @@ func newAttnCase(r *rand.Rand, a Attn, pos0, n int, grow bool) attnCase {
 
 // attnError runs c in the active flavour with both caches and returns the
 // largest |out − reference| relative to max|v| (the output is a convex
-// combination of value rows, so that is its natural scale).
-func attnError(c attnCase) (f32Err, f16Err float64) {
+// combination of value rows, so that is its natural scale). The half cache
+// is held to refAttentionHalf, less the weights whose rounding to half may
+// legitimately go either way (see there); w is how far, relative to itself,
+// a weight may be off before that rounding.
+func attnError(c attnCase, w float64) (f32Err, f16Err float64) {
 	want := refAttention(c.q, c.n, c.k, c.v, c.pos0, c.a)
+	want16, slack := refAttentionHalf(c.q, c.n, c.k, c.v, c.pos0, c.a, w)
 	var vmax float64
 	for _, v := range c.v {
 		vmax = max(vmax, math.Abs(float64(v)))
@@ -234,7 +238,8 @@ func attnError(c attnCase) (f32Err, f16Err float64) {
 	got16 := make([]float32, len(want))
 	AttentionF16(got16, c.q, c.n, c.k16, c.v16, c.pos0, c.a)
 	for i, w := range want {
-		e, e16 := math.Abs(float64(got[i])-w), math.Abs(float64(got16[i])-w)
+		e := math.Abs(float64(got[i]) - w)
+		e16 := math.Abs(float64(got16[i])-want16[i]) - slack[i/c.a.HeadDim]
 		if e != e {
 			e = math.Inf(1)
 		}
@@ -246,6 +251,76 @@ func attnError(c attnCase) (f32Err, f16Err float64) {
 	return f32Err, f16Err
 }
 
+// refAttentionHalf is attention as ggml's CPU backend computes it over a
+// half-precision cache: the query rounded to half before q·k, the softmax
+// in high precision, the normalized weights rounded to half (through
+// float32, as ggml converts them) before the product with the values.
+// Everything else is float64.
+//
+// A kernel's weight differs from the float64 one by a few float32
+// roundings (relative w), so where the float64 weight lies within w of a
+// midpoint between two halves the kernel may round it the other way, by
+// one half-precision step. slack, per output row (query position × head),
+// sums step·max|v row| over those weights: the error that is allowed on
+// top of the float32 tolerance.
+func refAttentionHalf(q []float32, n int, keys, values []float32, pos0 int, a Attn, w float64) (out, slack []float64) {
+	q16 := make([]float32, len(q))
+	for i, v := range q {
+		q16[i] = quant.F16ToF32(quant.F32ToF16(v))
+	}
+	hd := a.HeadDim
+	out, slack = make([]float64, n*a.Heads*hd), make([]float64, n*a.Heads)
+	for t := range n {
+		pos := pos0 + t
+		for h := range a.Heads {
+			kv := h / (a.Heads / a.KVHeads)
+			scores := make([]float64, pos+1)
+			m := math.Inf(-1)
+			for j := range scores {
+				var s float64
+				for i := range hd {
+					s += float64(q16[(t*a.Heads+h)*hd+i]) * float64(keys[(j*a.KVHeads+kv)*hd+i])
+				}
+				s *= float64(a.Scale)
+				if a.Softcap > 0 {
+					s = float64(a.Softcap) * math.Tanh(s/float64(a.Softcap))
+				}
+				if a.Window > 0 && pos-j >= a.Window {
+					s = math.Inf(-1)
+				}
+				scores[j] = s
+				m = max(m, s)
+			}
+			var sum float64
+			for j := range scores {
+				scores[j] = math.Exp(scores[j] - m)
+				sum += scores[j]
+			}
+			for j, e := range scores {
+				p := e / sum
+				h16 := quant.F32ToF16(float32(p))
+				ph := float64(quant.F16ToF32(h16))
+				var vrow float64
+				for i := range hd {
+					v := float64(values[(j*a.KVHeads+kv)*hd+i])
+					out[(t*a.Heads+h)*hd+i] += ph * v
+					vrow = max(vrow, math.Abs(v))
+				}
+				// The neighbouring halves and the midpoints towards them.
+				up := float64(quant.F16ToF32(h16 + 1))
+				down := 0.0
+				if h16 > 0 {
+					down = float64(quant.F16ToF32(h16 - 1))
+				}
+				if p+w*p >= (ph+up)/2 || p-w*p <= (ph+down)/2 {
+					slack[t*a.Heads+h] += max(up-ph, ph-down) * vrow
+				}
+			}
+		}
+	}
+	return out, slack
+}
+
 // attnTol bounds the error relative to max|v|. The scores are float32 dots
 // of up to 128 terms (rounding ≈ 1e-7 relative to Σ|q·k|·Scale, a few 1e-6
 // absolute for the growing scores near 30), which changes each weight by
@@ -253,6 +328,10 @@ func attnError(c attnCase) (f32Err, f16Err float64) {
 // rows in float32 another ~1e-7·√T. Measured: below 6e-7 in every flavour,
 // so 1e-5 leaves a wide margin yet catches any wrong weight or row.
 const attnTol = 1e-5
+
+// attnWeightErr bounds a weight's relative float32 error (scores, exp and
+// normalization) in TestAttentionFlavours, for refAttentionHalf's slack.
+const attnWeightErr = 1e-5
 
 func TestAttentionFlavours(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
@@ -277,7 +356,7 @@ func TestAttentionFlavours(t *testing.T) {
 		useFlavour(t, level)
 		var worst, worst16 float64
 		for _, c := range cases {
-			e, e16 := attnError(c)
+			e, e16 := attnError(c, attnWeightErr)
 			if e > attnTol || e16 > attnTol {
 				t.Errorf("%s %s: error %.3g (f16 cache %.3g) of max|v|, want ≤ %g", level, c.name, e, e16, attnTol)
 			}
@@ -335,8 +414,9 @@ func FuzzAttention(f *testing.F) {
 			// Scores reach |q·k|·Scale ≈ 2000 here, so a score's float32
 			// rounding can shift a weight by ~1e-4 relative; the bound is
 			// scaled to the scores' magnitude.
-			e, e16 := attnError(c)
-			if tol := fuzzTol(c); e > tol || e16 > tol {
+			tol := fuzzTol(c)
+			e, e16 := attnError(c, tol)
+			if e > tol || e16 > tol {
 				t.Fatalf("%s %+v pos0=%d n=%d: error %.3g (f16 %.3g) of max|v|, want ≤ %.3g", level, a, c.pos0, c.n, e, e16, tol)
 			}
 		}
@@ -420,5 +500,182 @@ func BenchmarkExpSub(b *testing.B) {
 				k.ExpSub(dst, x, 1)
 			}
 		})
+	}
+}
+
+// TestDotHalfGGML checks the ggml order of the half-cache q·k by hand and
+// every flavour's assembly against the Go lanes, bit for bit.
+func TestDotHalfGGML(t *testing.T) {
+	// Products 2²⁴ (element 0), 1 (16), 1 (32), −2²⁴ (48): ggml adds lanes
+	// 0+32 and 16+48 first, (2²⁴+1) + (1−2²⁴) = 2²⁴ + (−16777215) = 1,
+	// where a running sum gives ((2²⁴+1)+1)−2²⁴ = 0.
+	q, k := make([]float32, 64), make([]uint16, 64)
+	for i := range k {
+		k[i] = quant.F32ToF16(0)
+	}
+	set := func(i int, kv, qv float32) { k[i], q[i] = quant.F32ToF16(kv), qv }
+	set(0, 4096, 4096)
+	set(16, 1, 1)
+	set(32, 1, 1)
+	set(48, -4096, 4096)
+	// A 32-wide head goes entirely through ggml's float64 tail: exact, 0+1.
+	q32, k32 := make([]float32, 32), make([]uint16, 32)
+	q32[0], k32[0] = 4096, quant.F32ToF16(4096)
+	q32[1], k32[1] = 1, quant.F32ToF16(1)
+	q32[2], k32[2] = 4096, quant.F32ToF16(-4096)
+	for _, level := range Available() {
+		body := dotHalfGGMLBody[level]
+		if got := dotHalfGGML(body, q, k); got != 1 {
+			t.Errorf("%s: 64 lanes = %v, want 1", level, got)
+		}
+		if got := dotHalfGGML(body, q32, k32); got != 1 {
+			t.Errorf("%s: float64 tail = %v, want 1", level, got)
+		}
+	}
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, n := range []int{1, 31, 32, 63, 64, 65, 96, 128, 130, 192, 256} {
+		q, k := make([]float32, n), make([]uint16, n)
+		for i := range q {
+			q[i] = quant.F16ToF32(quant.F32ToF16(float32(r.NormFloat64())))
+			k[i] = quant.F32ToF16(float32(r.NormFloat64() * 4))
+		}
+		want := dotHalfGGML(nil, q, k)
+		for level, body := range dotHalfGGMLBody {
+			if got := dotHalfGGML(body, q, k); math.Float32bits(got) != math.Float32bits(want) {
+				t.Errorf("%s n=%d: %v, generic lanes %v", level, n, got, want)
+			}
+		}
+	}
+}
+
+// TestReduce16 pins _mm512_reduce_add_ps's order: lanes 0+8, 4+12, 0+4 …
+// with a value that survives only that grouping.
+func TestReduce16(t *testing.T) {
+	var x [16]float32
+	x[0], x[8], x[1], x[9] = 0x1p24, 1, 1, -0x1p24
+	// (x0+x8) + (x1+x9) pairs last: (2²⁴+1 → 2²⁴) + (1−2²⁴) = 1.
+	if got := reduce16(&x); got != 1 {
+		t.Errorf("reduce16 = %v, want 1", got)
+	}
+	x = [16]float32{}
+	x[0], x[4], x[2], x[6] = 0x1p24, 1, 1, -0x1p24
+	// 0+4 and 2+6 are both within the 4-lane step: (2²⁴+1) → 2²⁴ and
+	// (1−2²⁴); then lanes 0 and 2 meet: 2²⁴ + (1−2²⁴) = 1.
+	if got := reduce16(&x); got != 1 {
+		t.Errorf("reduce16 = %v, want 1", got)
+	}
+}
+
+// BenchmarkAttentionPrefill: one layer of a 512-token prefill in the
+// shape of the pp512 benchmark model (TinyLlama: 32 query heads, 4 KV
+// heads of 64), and one decode step after it. SetBytes is the KV cache
+// bytes read (once per KV head).
+func BenchmarkAttentionPrefill(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 3))
+	a := Attn{Heads: 32, KVHeads: 4, HeadDim: 64, Scale: 0.125}
+	const T = 512
+	kvw := a.KVHeads * a.HeadDim
+	keys, values := randVec(r, T*kvw), randVec(r, T*kvw)
+	k16, v16 := make([]uint16, len(keys)), make([]uint16, len(values))
+	for i := range keys {
+		k16[i], v16[i] = quant.F32ToF16(keys[i]), quant.F32ToF16(values[i])
+	}
+	q := randVec(r, T*a.Heads*a.HeadDim)
+	out := make([]float32, len(q))
+	for _, level := range Available() {
+		for _, run := range []struct {
+			name    string
+			pos0, n int
+		}{{"pp512", 0, T}, {"tg@512", T - 1, 1}} {
+			for _, cache := range []string{"f32", "f16"} {
+				b.Run(fmt.Sprintf("%s/%s/%s", level, run.name, cache), func(b *testing.B) {
+					useFlavour(b, level)
+					elem := int64(4)
+					if cache == "f16" {
+						elem = 2
+					}
+					b.SetBytes(2 * int64(T*kvw) * elem)
+					for b.Loop() {
+						if cache == "f16" {
+							AttentionF16(out, q[:run.n*a.Heads*a.HeadDim], run.n, k16, v16, run.pos0, a)
+						} else {
+							Attention(out, q[:run.n*a.Heads*a.HeadDim], run.n, keys, values, run.pos0, a)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestHalfAttnKernels: each flavour's half-cache loops give the bits of
+// the Go code they replace (awkward row counts, strides and widths).
+func TestHalfAttnKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	half := func(n int, scale float64) []uint16 {
+		h := make([]uint16, n)
+		for i := range h {
+			h[i] = quant.F32ToF16(float32(r.NormFloat64() * scale))
+		}
+		return h
+	}
+	for level, hk := range halfKernels {
+		for _, hd := range []int{64, 128, 192} {
+			for _, rows := range []int{1, 2, 7, 32} {
+				stride := hd*3 + 16 // rows of a wider cache
+				k := half(rows*stride, 3)
+				q := make([]float32, hd)
+				for i := range q {
+					q[i] = quant.F16ToF32(quant.F32ToF16(float32(r.NormFloat64())))
+				}
+				got := make([]float32, rows+1)
+				got[rows] = 42 // must stay
+				hk.dots(&k[0], stride, rows, &q[0], hd, &got[0])
+				for i := range rows {
+					if want := dotHalfGGML(nil, q, k[i*stride:i*stride+hd]); math.Float32bits(got[i]) != math.Float32bits(want) {
+						t.Errorf("%s dots hd=%d rows=%d: row %d = %v, want %v", level, hd, rows, i, got[i], want)
+					}
+				}
+				if got[rows] != 42 {
+					t.Errorf("%s dots wrote past its rows", level)
+				}
+			}
+		}
+		for _, hd := range []int{16, 48, 64, 80, 128} {
+			for _, count := range []int{1, 3, 9} {
+				vStride, pStride := 64*hd+8, 64
+				v := half(count*vStride, 2)
+				p := make([]float32, count*pStride)
+				for i := range p {
+					p[i] = quant.F16ToF32(quant.F32ToF16(float32(r.Float64())))
+				}
+				acc := randVec(r, hd+1)
+				want := append([]float32(nil), acc...)
+				tab := f16Table()
+				for c := range count {
+					for i := range hd {
+						want[i] = fma32(p[c*pStride], tab[v[c*vStride+i]], want[i])
+					}
+				}
+				hk.axpyStrided(&acc[0], &v[0], vStride, &p[0], pStride, count, hd)
+				for i := range acc {
+					if math.Float32bits(acc[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%s axpyStrided hd=%d count=%d: acc[%d] = %v, want %v", level, hd, count, i, acc[i], want[i])
+					}
+				}
+			}
+		}
+		for _, n := range []int{1, 15, 16, 17, 100} {
+			x := randVec(r, n+1)
+			x[0], x[n-1] = 65520, 1e-8 // overflow to Inf; a subnormal half
+			want := append([]float32(nil), x...)
+			roundHalf(want[:n])
+			hk.round(&x[0], n)
+			for i := range x {
+				if math.Float32bits(x[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s round n=%d: x[%d] = %v, want %v", level, n, i, x[i], want[i])
+				}
+			}
+		}
 	}
 }

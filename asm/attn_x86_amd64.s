@@ -394,3 +394,277 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// func dotHalfGGMLAVX512(k *uint16, q *float32, n int) float32
+// Σ half(k[i])·q[i] for n a positive multiple of 64, in the order of ggml's
+// ggml_vec_dot_f16 on AVX-512: element i into lane i mod 16 of accumulator
+// (i/16) mod 4, with FMA; then a0+a2, a1+a3, their sum, and the 16 lanes
+// by halves (upper 256 + lower 256, upper 128 + lower 128, lanes 0+2 and
+// 1+3, then those two).
+// SI = k, DI = q, CX = elements left; Z0–Z3 accumulators, Z4–Z7 widened k.
+TEXT ·dotHalfGGMLAVX512(SB), NOSPLIT, $0-28
+	MOVQ   k+0(FP), SI
+	MOVQ   q+8(FP), DI
+	MOVQ   n+16(FP), CX
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+loop:
+	VCVTPH2PS   0(SI), Z4
+	VCVTPH2PS   32(SI), Z5
+	VCVTPH2PS   64(SI), Z6
+	VCVTPH2PS   96(SI), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $128, SI
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          loop
+
+	VADDPS        Z2, Z0, Z0
+	VADDPS        Z3, Z1, Z1
+	VADDPS        Z1, Z0, Z0
+	VEXTRACTF64X4 $1, Z0, Y1
+	VADDPS        Y1, Y0, Y0
+	VEXTRACTF128  $1, Y0, X1
+	VADDPS        X1, X0, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VZEROUPPER
+	MOVSS         X0, ret+24(FP)
+	RET
+
+// func dotHalfGGMLAVX2(k *uint16, q *float32, n int) float32
+// dotHalfGGMLAVX512's arithmetic on 256-bit registers: each 16-lane
+// accumulator is a pair (low lanes, high lanes), Y0/Y1 … Y6/Y7; the sums
+// and the reduction are the same additions of the same lanes.
+// SI = k, DI = q, CX = elements left; Y8–Y15 widened k.
+TEXT ·dotHalfGGMLAVX2(SB), NOSPLIT, $0-28
+	MOVQ   k+0(FP), SI
+	MOVQ   q+8(FP), DI
+	MOVQ   n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+loop:
+	VCVTPH2PS   0(SI), Y8
+	VCVTPH2PS   16(SI), Y9
+	VCVTPH2PS   32(SI), Y10
+	VCVTPH2PS   48(SI), Y11
+	VCVTPH2PS   64(SI), Y12
+	VCVTPH2PS   80(SI), Y13
+	VCVTPH2PS   96(SI), Y14
+	VCVTPH2PS   112(SI), Y15
+	VFMADD231PS 0(DI), Y8, Y0
+	VFMADD231PS 32(DI), Y9, Y1
+	VFMADD231PS 64(DI), Y10, Y2
+	VFMADD231PS 96(DI), Y11, Y3
+	VFMADD231PS 128(DI), Y12, Y4
+	VFMADD231PS 160(DI), Y13, Y5
+	VFMADD231PS 192(DI), Y14, Y6
+	VFMADD231PS 224(DI), Y15, Y7
+	ADDQ        $128, SI
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          loop
+
+	// a0+a2, a1+a3 (low and high halves apart), then their sum.
+	VADDPS       Y4, Y0, Y0
+	VADDPS       Y5, Y1, Y1
+	VADDPS       Y6, Y2, Y2
+	VADDPS       Y7, Y3, Y3
+	VADDPS       Y2, Y0, Y0
+	VADDPS       Y3, Y1, Y1
+	// 16 lanes by halves: high 8 + low 8, then as in the AVX-512 kernel.
+	VADDPS       Y0, Y1, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VZEROUPPER
+	MOVSS        X0, ret+24(FP)
+	RET
+
+// DOTHALF64 computes one dotHalfGGMLAVX512 into X0: SI = k, DI = q, CX = n
+// (a positive multiple of 64); clobbers SI, DI, CX, Z0–Z7.
+#define DOTHALF64 \
+	VXORPS        Z0, Z0, Z0;  \
+	VXORPS        Z1, Z1, Z1;  \
+	VXORPS        Z2, Z2, Z2;  \
+	VXORPS        Z3, Z3, Z3;  \
+dhloop:; \
+	VCVTPH2PS     0(SI), Z4;   \
+	VCVTPH2PS     32(SI), Z5;  \
+	VCVTPH2PS     64(SI), Z6;  \
+	VCVTPH2PS     96(SI), Z7;  \
+	VFMADD231PS   0(DI), Z4, Z0;   \
+	VFMADD231PS   64(DI), Z5, Z1;  \
+	VFMADD231PS   128(DI), Z6, Z2; \
+	VFMADD231PS   192(DI), Z7, Z3; \
+	ADDQ          $128, SI;    \
+	ADDQ          $256, DI;    \
+	SUBQ          $64, CX;     \
+	JA            dhloop;      \
+	VADDPS        Z2, Z0, Z0;  \
+	VADDPS        Z3, Z1, Z1;  \
+	VADDPS        Z1, Z0, Z0;  \
+	VEXTRACTF64X4 $1, Z0, Y1;  \
+	VADDPS        Y1, Y0, Y0;  \
+	VEXTRACTF128  $1, Y0, X1;  \
+	VADDPS        X1, X0, X0;  \
+	VMOVHLPS      X0, X0, X1;  \
+	VADDPS        X1, X0, X0;  \
+	VMOVSHDUP     X0, X1;      \
+	VADDSS        X1, X0, X0
+
+// func dotsHalfGGMLAVX512(k *uint16, kStride, rows int, q *float32, n int, out *float32)
+// out[r] = dotHalfGGMLAVX512(k + r·kStride, q, n) for r < rows (rows ≥ 1,
+// kStride in elements): a tile of scores in one call.
+// R8 = row pointer, R9 = stride in bytes, R10 = rows left, R11 = q,
+// R12 = n, DX = out; DOTHALF64 uses SI, DI, CX, Z0–Z7.
+TEXT ·dotsHalfGGMLAVX512(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), R8
+	MOVQ kStride+8(FP), R9
+	SHLQ $1, R9
+	MOVQ rows+16(FP), R10
+	MOVQ q+24(FP), R11
+	MOVQ n+32(FP), R12
+	MOVQ out+40(FP), DX
+
+row:
+	MOVQ  R8, SI
+	MOVQ  R11, DI
+	MOVQ  R12, CX
+	DOTHALF64
+	MOVSS X0, (DX)
+	ADDQ  $4, DX
+	ADDQ  R9, R8
+	DECQ  R10
+	JNZ   row
+	VZEROUPPER
+	RET
+
+// func axpyStridedF16AVX512(acc *float32, v *uint16, vStride int, p *float32, pStride, count, hd int)
+// acc[i] += p[c·pStride]·half(v[c·vStride+i]) for c = 0 … count−1 in
+// order and i < hd (a multiple of 16), each an FMA: one lane of the
+// half-cache value sums (valuesHalf) in one call. Strides in elements.
+// DI = acc, SI = v column, R8 = v stride (bytes), R9 = p, R10 = p stride
+// (bytes), CX = count, DX = columns left; R11–R13 walk the positions;
+// Z0–Z3 accumulators, Z4–Z7 widened values, Z15 the weight.
+TEXT ·axpyStridedF16AVX512(SB), NOSPLIT, $0-56
+	MOVQ acc+0(FP), DI
+	MOVQ v+8(FP), SI
+	MOVQ vStride+16(FP), R8
+	SHLQ $1, R8
+	MOVQ p+24(FP), R9
+	MOVQ pStride+32(FP), R10
+	SHLQ $2, R10
+	MOVQ count+40(FP), CX
+	MOVQ hd+48(FP), DX
+	TESTQ CX, CX
+	JZ    done
+
+cols64:
+	CMPQ    DX, $64
+	JB      cols16
+	VMOVUPS 0(DI), Z0
+	VMOVUPS 64(DI), Z1
+	VMOVUPS 128(DI), Z2
+	VMOVUPS 192(DI), Z3
+	MOVQ    SI, R11
+	MOVQ    R9, R12
+	MOVQ    CX, R13
+
+pos64:
+	VBROADCASTSS (R12), Z15
+	VCVTPH2PS    0(R11), Z4
+	VCVTPH2PS    32(R11), Z5
+	VCVTPH2PS    64(R11), Z6
+	VCVTPH2PS    96(R11), Z7
+	VFMADD231PS  Z4, Z15, Z0
+	VFMADD231PS  Z5, Z15, Z1
+	VFMADD231PS  Z6, Z15, Z2
+	VFMADD231PS  Z7, Z15, Z3
+	ADDQ         R8, R11
+	ADDQ         R10, R12
+	DECQ         R13
+	JNZ          pos64
+	VMOVUPS      Z0, 0(DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Z2, 128(DI)
+	VMOVUPS      Z3, 192(DI)
+	ADDQ         $256, DI
+	ADDQ         $128, SI
+	SUBQ         $64, DX
+	JMP          cols64
+
+cols16:
+	CMPQ    DX, $16
+	JB      done
+	VMOVUPS (DI), Z0
+	MOVQ    SI, R11
+	MOVQ    R9, R12
+	MOVQ    CX, R13
+
+pos16:
+	VBROADCASTSS (R12), Z15
+	VCVTPH2PS    (R11), Z4
+	VFMADD231PS  Z4, Z15, Z0
+	ADDQ         R8, R11
+	ADDQ         R10, R12
+	DECQ         R13
+	JNZ          pos16
+	VMOVUPS      Z0, (DI)
+	ADDQ         $64, DI
+	ADDQ         $32, SI
+	SUBQ         $16, DX
+	JMP          cols16
+
+done:
+	VZEROUPPER
+	RET
+
+// func roundHalfAVX512(x *float32, n int)
+// x[i] = float32(half(x[i])) for n elements, ties to even (VCVTPS2PH with
+// rounding field 0); the last n mod 16 under mask K1. DI = x, CX = left.
+TEXT ·roundHalfAVX512(SB), NOSPLIT, $0-16
+	MOVQ x+0(FP), DI
+	MOVQ n+8(FP), CX
+
+loop:
+	CMPQ      CX, $16
+	JB        tail
+	VMOVUPS   (DI), Z0
+	VCVTPS2PH $0, Z0, Y1
+	VCVTPH2PS Y1, Z0
+	VMOVUPS   Z0, (DI)
+	ADDQ      $64, DI
+	SUBQ      $16, CX
+	JMP       loop
+
+tail:
+	TESTQ     CX, CX
+	JZ        done
+	ATTNMASK
+	VMOVUPS.Z (DI), K1, Z0
+	VCVTPS2PH $0, Z0, Y1
+	VCVTPH2PS Y1, Z0
+	VMOVUPS   Z0, K1, (DI)
+
+done:
+	VZEROUPPER
+	RET
