@@ -42,20 +42,39 @@ func matMul(dst, x []float32, w []byte, wt quant.Type, rows, cols, n int) {
 		mt.quantizing = true
 		parallelFor(n, cols, mt)
 		mt.quantizing = false
-		rowBlocks, tokBlocks := (rows+gemmRows-1)/gemmRows, (n+gemmToks-1)/gemmToks
-		parallelFor(rowBlocks*tokBlocks, gemmRows*min(n, gemmToks)*cols, mt)
+		mt.blockRows = gemmRows
+		if n < gemvToks {
+			mt.blockRows = gemvRows
+		}
+		rowBlocks, tokBlocks := (rows+mt.blockRows-1)/mt.blockRows, (n+gemmToks-1)/gemmToks
+		parallelFor(rowBlocks*tokBlocks, mt.blockRows*min(n, gemmToks)*cols, mt)
 	}
 	// Keep the quantization buffer for the next call, not the operands.
 	*mt = matMulTask{xq: mt.xq}
 }
 
 // The blocks a block-type product is cut into: each is one GemmKernel call
-// over gemmRows weight rows (a multiple of every kernel's row tile) and up
-// to gemmToks tokens, whose quantized activations (about 1 byte per
-// element) stay in L2 while the row blocks go by.
+// over up to gemmRows weight rows (a multiple of every kernel's row tile)
+// and up to gemmToks tokens. A tiled kernel prepares the call's
+// activations once and repacks its weight rows once, so the sizes are also
+// how often that work is reused, and how often a prompt's weights are read
+// from memory (once per token block). Measured on tl-q4_0 pp512 with
+// AVX-512 (CPU seconds in pprof, noisy machine), next to about 3 s in
+// the tile kernel: at 64 rows × 64 tokens the activation pass took 0.5 s,
+// at 256 × 64 repacking took 0.6–0.9 s; at 256 × 128 they take 0.2–0.3 s
+// and 0.4–0.5 s (256 × 256 was no better). The call's activations (128
+// tokens of a 5632-wide row: 0.7 MB) still fit in L2, and a 512-token
+// prompt makes 32 blocks of a 2048-row matrix for the threads to share.
+//
+// Decoding (fewer than gemvToks tokens, where the legacy kernels take
+// their row dots: tiledMinToks) uses blocks of gemvRows rows: row dots
+// have no per-call work to spread, and small blocks share even the
+// 256-row K and V projections among the threads.
 const (
-	gemmRows = 16
-	gemmToks = 64
+	gemmRows = 256
+	gemmToks = 128
+	gemvRows = 16
+	gemvToks = 4
 )
 
 // matMulTask is one MatMul call as a pool task. They are recycled (with
@@ -76,6 +95,7 @@ type matMulTask struct {
 	xb         int
 	xt         quant.Type
 	gemm       GemmKernel
+	blockRows  int  // weight rows per GemmKernel call
 	quantizing bool // run quantizes tokens rather than multiplying
 }
 
@@ -91,12 +111,13 @@ func (mt *matMulTask) run(lo, hi int) {
 			quantizeActivations(mt.xt, mt.xq[i*mt.xb:(i+1)*mt.xb], mt.x[i*cols:(i+1)*cols])
 		}
 	case mt.gemm != nil:
-		rowBlocks := (rows + gemmRows - 1) / gemmRows
+		br := mt.blockRows
+		rowBlocks := (rows + br - 1) / br
 		for b := lo; b < hi; b++ {
 			// Consecutive blocks share a token block: its activations stay
 			// in cache while the weights stream past.
-			r0, c0 := (b%rowBlocks)*gemmRows, (b/rowBlocks)*gemmToks
-			nr, nc := min(gemmRows, rows-r0), min(gemmToks, mt.n-c0)
+			r0, c0 := (b%rowBlocks)*br, (b/rowBlocks)*gemmToks
+			nr, nc := min(br, rows-r0), min(gemmToks, mt.n-c0)
 			mt.gemm(cols, mt.w[r0*rb:(r0+nr)*rb], rb, nr, mt.xq[c0*mt.xb:(c0+nc)*mt.xb], mt.xb, nc, mt.dst[c0*rows+r0:], rows)
 		}
 	default:
