@@ -51,6 +51,17 @@ type Kernels struct {
 	// F16, BF16 computes a block of rows × tokens against float weights. A
 	// flavour without one for t gets one built from its Dot/DotF16/DotBF16.
 	FloatGemm map[quant.Type]FloatGemmKernel
+
+	// Elementwise kernels of the forward pass (vec_generic.go): RMSNorm sets
+	// dst = x / sqrt(mean(x²) + eps) · w over len(x); SiLUMul sets
+	// dst = silu(gate) · up over len(dst); Add sets dst += x over len(dst).
+	// Each may be called in place (dst = x, dst = gate).
+	RMSNorm func(dst, x, w []float32, eps float32)
+	SiLUMul func(dst, gate, up []float32)
+	Add     func(dst, x []float32)
+	// ToF16 rounds x to IEEE half precision into dst[:len(x)] (nearest,
+	// ties to even), as the F16 KV cache stores keys and values.
+	ToF16 func(dst []uint16, x []float32)
 }
 
 // flavours holds every flavour this binary carries and this CPU can run. The
@@ -82,6 +93,7 @@ func genericKernels() *Kernels {
 	k := &Kernels{VecDot: map[quant.Type]func(int, []byte, []byte) float32{}, Dot: dotGeneric, DotF16: dotF16Generic, DotBF16: dotBF16Generic}
 	k.ExpSub, k.Axpy, k.AxpyF16 = expSubGeneric, axpyGeneric, axpyF16Generic // attention kernels
 	mergeFloatGemm(k, k)                                                     // float products from the row dots
+	k.RMSNorm, k.SiLUMul, k.Add, k.ToF16 = rmsNormGo, siluMulGo, addGo, toF16Go
 	for _, t := range quant.Types() {
 		if tr, _ := t.Traits(); tr.VecDot != nil && tr.BlockSize > 1 {
 			k.VecDot[t] = tr.VecDot
@@ -154,6 +166,7 @@ func Use(l Level) error {
 		merged.AxpyF16 = g.AxpyF16
 	}
 	mergeFloatGemm(merged, k) // float products, after the row dots they fall back to
+	mergeVec(merged, k, g)    // elementwise kernels
 	active, activeLevel = merged, l
 	return nil
 }

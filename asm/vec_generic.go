@@ -3,6 +3,8 @@ package asm
 import (
 	"encoding/binary"
 	"math"
+
+	"github.com/narallm/nara/quant"
 )
 
 // dotGeneric sums in four lanes, as SIMD code will, which is also a little
@@ -23,12 +25,54 @@ func dotGeneric(x, y []float32) float32 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-func rmsNormGeneric(dst, x, w []float32, eps float32) {
-	ss := dotGeneric(x, x)
-	inv := float32(1 / math.Sqrt(float64(ss/float32(len(x))+eps)))
+// The elementwise kernels asm.go calls by these names run the active
+// flavour's version; the pure-Go twins (the generic flavour) are the *Go
+// functions below them.
+
+func rmsNormGeneric(dst, x, w []float32, eps float32) { active.RMSNorm(dst, x, w, eps) }
+
+func siluMulGeneric(dst, gate, up []float32) { active.SiLUMul(dst, gate, up) }
+
+func addGeneric(dst, x []float32) { active.Add(dst, x) }
+
+// ToF16 rounds x to IEEE half precision into dst[:len(x)] (nearest, ties
+// to even, as quant.F32ToF16): the F16 KV cache's stores.
+func ToF16(dst []uint16, x []float32) { active.ToF16(dst[:len(x)], x) }
+
+// mergeVec fills merged's elementwise kernels from flavour k, else from the
+// generic flavour g.
+func mergeVec(merged, k, g *Kernels) {
+	merged.RMSNorm, merged.SiLUMul, merged.Add, merged.ToF16 = k.RMSNorm, k.SiLUMul, k.Add, k.ToF16
+	if merged.ToF16 == nil {
+		merged.ToF16 = g.ToF16
+	}
+	if merged.RMSNorm == nil {
+		merged.RMSNorm = g.RMSNorm
+	}
+	if merged.SiLUMul == nil {
+		merged.SiLUMul = g.SiLUMul
+	}
+	if merged.Add == nil {
+		merged.Add = g.Add
+	}
+}
+
+// vecExps holds each flavour's vector exp (the one inside its SiLUMul),
+// for the tests that measure it against math.Exp.
+var vecExps = map[Level]func(dst, x []float32){}
+
+func rmsNormGo(dst, x, w []float32, eps float32) {
+	dst, w = dst[:len(x)], w[:len(x)]
+	inv := rmsScale(dotGeneric(x, x), len(x), eps)
 	for i := range x {
 		dst[i] = w[i] * (x[i] * inv)
 	}
+}
+
+// rmsScale is RMSNorm's 1/sqrt(mean(x²) + eps) from Σx² over n elements,
+// one expression for every flavour so that only the sum's order differs.
+func rmsScale(sumSquares float32, n int, eps float32) float32 {
+	return float32(1 / math.Sqrt(float64(sumSquares/float32(n)+eps)))
 }
 
 func softmaxGeneric(x []float32) {
@@ -51,7 +95,10 @@ func softmaxGeneric(x []float32) {
 	}
 }
 
-func siluMulGeneric(dst, gate, up []float32) {
+// siluMulGo rounds float64 math.Exp to float32: the correctly rounded
+// exponential the vector ones are measured against.
+func siluMulGo(dst, gate, up []float32) {
+	gate, up = gate[:len(dst)], up[:len(dst)]
 	for i, g := range gate {
 		dst[i] = g / (1 + float32(math.Exp(float64(-g)))) * up[i]
 	}
@@ -66,7 +113,15 @@ func geluTanhMulGeneric(dst, gate, up []float32) {
 	}
 }
 
-func addGeneric(dst, x []float32) {
+func toF16Go(dst []uint16, x []float32) {
+	dst = dst[:len(x)]
+	for i, v := range x {
+		dst[i] = quant.F32ToF16(v)
+	}
+}
+
+func addGo(dst, x []float32) {
+	x = x[:len(dst)]
 	for i := range dst {
 		dst[i] += x[i]
 	}

@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 
+	"github.com/narallm/nara/asm"
 	"github.com/narallm/nara/quant"
 )
 
@@ -25,7 +26,8 @@ type Cache struct {
 // seen, so that a decode step allocates nothing.
 type workspace struct {
 	x, xb, q, k, v, att, gate, up []float32
-	cos, sin                      []float32
+	cos, sin                      []float32 // RoPE angles [T, pairs]
+	cosLocal, sinLocal            []float32 // the same for sliding layers' rope
 }
 
 // grow returns (*buf)[:n], reallocating *buf first when it is too small. The
@@ -39,7 +41,8 @@ func grow(buf *[]float32, n int) []float32 {
 }
 
 // NewCache returns an empty cache for m holding keys and values as typ:
-// quant.F32 (exact; the default to use) or quant.F16 (half the memory).
+// quant.F16 (DefaultKV: half the memory and the attention's reads, as
+// llama.cpp does) or quant.F32 (exact, for comparisons with references).
 func (m *Model) NewCache(typ quant.Type) (*Cache, error) {
 	c := &Cache{typ: typ, kvDim: m.Config.KVHeads * m.Config.HeadDim, max: m.Config.ContextLen}
 	L := m.Config.Layers
@@ -90,8 +93,22 @@ func (c *Cache) store(l, pos int, k, v []float32) {
 		copy(c.v[l][off:], v)
 		return
 	}
-	for i := range k {
-		c.k16[l][off+i] = quant.F32ToF16(k[i])
-		c.v16[l][off+i] = quant.F32ToF16(v[i])
+	asm.ToF16(c.k16[l][off:], k)
+	asm.ToF16(c.v16[l][off:], v)
+}
+
+// Type returns the type the cache holds keys and values in (F32 or F16).
+func (c *Cache) Type() quant.Type { return c.typ }
+
+// Bytes returns the memory the cache's keys and values take, as allocated
+// (it grows by doubling, so up to twice what Len positions need).
+func (c *Cache) Bytes() int64 {
+	var n int64
+	for l := range c.k {
+		n += 4 * int64(cap(c.k[l])+cap(c.v[l]))
 	}
+	for l := range c.k16 {
+		n += 2 * int64(cap(c.k16[l])+cap(c.v16[l]))
+	}
+	return n
 }

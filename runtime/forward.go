@@ -65,7 +65,15 @@ func (m *Model) Forward(c *Cache, tokens []int, pos int, opt Options) ([]float32
 	att := grow(&w.att, T*qDim) // attention output, heads side by side
 	gate := grow(&w.gate, T*F)  // feed-forward hidden layer
 	up := grow(&w.up, T*F)
-	cos, sin := grow(&w.cos, hd/2), grow(&w.sin, hd/2)
+
+	// RoPE angles of the T positions, computed once for every layer: cos
+	// and sin [T, pairs] for full-attention layers, and for sliding layers
+	// where their rotary parameters differ.
+	ropeFull := m.ropeFull.positions(&w.cos, &w.sin, pos, T)
+	ropeLocal := ropeFull
+	if m.slidingLayers {
+		ropeLocal = m.ropeLocal.positions(&w.cosLocal, &w.sinLocal, pos, T)
+	}
 
 	// Token embedding (Gemma scales it by √dim).
 	for t, tok := range tokens {
@@ -98,20 +106,11 @@ func (m *Model) Forward(c *Cache, tokens []int, pos int, opt Options) ([]float32
 		}
 
 		// RoPE: rotate each head of q and k by its position's angles.
-		rope := m.ropeFull
+		rope := ropeFull
 		if cfg.Sliding(l) {
-			rope = m.ropeLocal
+			rope = ropeLocal
 		}
-		for t := range T {
-			rope.angles(cos, sin, pos+t)
-			n := len(rope.invFreq)
-			for h := range H {
-				asm.Rope(q[t*qDim+h*hd:t*qDim+(h+1)*hd], cos[:n], sin[:n], rope.adjacent)
-			}
-			for h := range KV {
-				asm.Rope(k[t*kvDim+h*hd:t*kvDim+(h+1)*hd], cos[:n], sin[:n], rope.adjacent)
-			}
-		}
+		rope.apply(q, k, hd)
 
 		// Keys and values join the cache; each query attends to the cache up
 		// to its own position (causal), within the window on sliding layers.
@@ -131,7 +130,7 @@ func (m *Model) Forward(c *Cache, tokens []int, pos int, opt Options) ([]float32
 		if L.postAttn != nil {
 			rmsNormRows(xb, xb, L.postAttn, eps)
 		}
-		asm.Add(x, xb)
+		addRows(x, xb, D)
 
 		// Feed-forward RMSNorm.
 		rmsNormRows(xb, x, L.ffnNorm, eps)
@@ -139,18 +138,14 @@ func (m *Model) Forward(c *Cache, tokens []int, pos int, opt Options) ([]float32
 		// Gated feed-forward: down(act(gate·x) ⊙ up·x), SwiGLU or GeGLU.
 		matMul(gate, xb, L.wGate, T)
 		matMul(up, xb, L.wUp, T)
-		if cfg.Act == loader.GELUTanh {
-			asm.GELUTanhMul(gate, gate, up)
-		} else {
-			asm.SiLUMul(gate, gate, up)
-		}
+		gatedRows(gate, up, F, cfg.Act == loader.GELUTanh)
 		matMul(xb, gate, L.wDown, T)
 
 		// Gemma's post-feed-forward norm, and the residual.
 		if L.postFFN != nil {
 			rmsNormRows(xb, xb, L.postFFN, eps)
 		}
-		asm.Add(x, xb)
+		addRows(x, xb, D)
 		if opt.Hidden != nil {
 			hidden(fmt.Sprintf("hidden.layer%d", l), x)
 		}
@@ -208,13 +203,55 @@ func matMul(dst, x []float32, w matrix, n int) {
 	asm.MatMul(dst, x, w.data, w.typ, w.rows, w.cols, n)
 }
 
+// The elementwise steps run over a batch's rows on the kernel threads when
+// the batch is large enough to pay for waking them (a prompt), and on the
+// caller otherwise (a decode step, which then allocates nothing: the
+// closures handed to asm.Parallel exist only on that branch).
+
+// parallelElems is the least number of elements an elementwise step shares
+// among threads: about 10 µs of work, several wake-ups' worth.
+const parallelElems = 1 << 15
+
 // rmsNormRows normalizes each len(w)-wide row of x into dst (in place when
 // dst is x): whole tokens for the block norms, single heads for q/k norms.
 func rmsNormRows(dst, x, w []float32, eps float32) {
 	n := len(w)
-	for i := 0; i+n <= len(x); i += n {
+	rows := len(x) / n
+	if len(x) < parallelElems {
+		rmsNormRange(dst, x, w, eps, 0, rows)
+		return
+	}
+	asm.Parallel(rows, func(lo, hi int) { rmsNormRange(dst, x, w, eps, lo, hi) })
+}
+
+func rmsNormRange(dst, x, w []float32, eps float32, lo, hi int) {
+	n := len(w)
+	for i := lo * n; i < hi*n; i += n {
 		asm.RMSNorm(dst[i:i+n], x[i:i+n], w, eps)
 	}
+}
+
+// addRows sets x += y (the residual connection), n-wide rows at a time.
+func addRows(x, y []float32, n int) {
+	if len(x) < parallelElems {
+		asm.Add(x, y)
+		return
+	}
+	asm.Parallel(len(x)/n, func(lo, hi int) { asm.Add(x[lo*n:hi*n], y[lo*n:hi*n]) })
+}
+
+// gatedRows sets gate = act(gate) · up, the gated feed-forward activation
+// (SwiGLU, or GeGLU with gelu), n-wide rows at a time.
+func gatedRows(gate, up []float32, n int, gelu bool) {
+	act := asm.SiLUMul
+	if gelu {
+		act = asm.GELUTanhMul
+	}
+	if len(gate) < parallelElems/4 { // a few ns per element: worth sharing sooner
+		act(gate, gate, up)
+		return
+	}
+	asm.Parallel(len(gate)/n, func(lo, hi int) { act(gate[lo*n:hi*n], gate[lo*n:hi*n], up[lo*n:hi*n]) })
 }
 
 // addBias adds b to each len(b)-wide row of x (no-op when b is nil).

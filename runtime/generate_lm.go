@@ -161,7 +161,7 @@ func (l *LM) Generate(ctx context.Context, prompt string, p GenerateParams) iter
 			yield(Token{}, err)
 			return
 		}
-		s, err := l.NewSession(SessionOptions{})
+		s, err := l.NewSession(SessionOptions{KV: DefaultKV})
 		if err != nil {
 			yield(Token{}, err)
 			return

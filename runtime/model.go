@@ -67,6 +67,7 @@ type Model struct {
 	layers  []layer
 
 	ropeFull, ropeLocal *rope
+	slidingLayers       bool // some layers use ropeLocal
 }
 
 // New builds a Model from an opened file, checking every tensor it needs
@@ -144,6 +145,9 @@ func New(lm *loader.Model) (*Model, error) {
 	bf16 := m.embed.typ == quant.BF16
 	m.ropeFull = newRope(c.Rope, c.RopeAdjacent, c.ContextLen, bf16)
 	m.ropeLocal = newRope(c.RopeLocal, c.RopeAdjacent, c.ContextLen, bf16)
+	for l := range c.Layers {
+		m.slidingLayers = m.slidingLayers || c.Sliding(l)
+	}
 	return m, nil
 }
 

@@ -3,6 +3,7 @@ package runtime
 import (
 	"math"
 
+	"github.com/narallm/nara/asm"
 	"github.com/narallm/nara/loader"
 	"github.com/narallm/nara/quant"
 )
@@ -106,5 +107,51 @@ func (r *rope) angles(cos, sin []float32, pos int) {
 		a := float64(float32(pos) * f)
 		cos[i] = float32(math.Cos(a)) * r.mscale
 		sin[i] = float32(math.Sin(a)) * r.mscale
+	}
+}
+
+// positions returns r with the angles of positions pos … pos+T-1, in
+// *cosBuf and *sinBuf (grown as needed): computed once per Forward call
+// rather than once per layer.
+func (r *rope) positions(cosBuf, sinBuf *[]float32, pos, T int) ropeAngles {
+	n := len(r.invFreq)
+	a := ropeAngles{r: r, cos: grow(cosBuf, T*n), sin: grow(sinBuf, T*n)}
+	for t := range T {
+		r.angles(a.cos[t*n:(t+1)*n], a.sin[t*n:(t+1)*n], pos+t)
+	}
+	return a
+}
+
+// ropeAngles is one rope with its angle table for a Forward call's
+// positions.
+type ropeAngles struct {
+	r        *rope
+	cos, sin []float32 // [T, pairs]
+}
+
+// apply rotates every head of q and k, [T, heads·hd] each, by the angles of
+// its row's position; prompts share the rows among the kernel threads.
+func (a ropeAngles) apply(q, k []float32, hd int) {
+	n := len(a.r.invFreq)
+	T := len(a.cos) / n
+	if len(q)+len(k) < parallelElems {
+		a.rows(q, k, hd, 0, T)
+		return
+	}
+	asm.Parallel(T, func(lo, hi int) { a.rows(q, k, hd, lo, hi) })
+}
+
+func (a ropeAngles) rows(q, k []float32, hd, lo, hi int) {
+	n := len(a.r.invFreq)
+	T := len(a.cos) / n
+	qDim, kvDim := len(q)/T, len(k)/T
+	for t := lo; t < hi; t++ {
+		cos, sin := a.cos[t*n:(t+1)*n], a.sin[t*n:(t+1)*n]
+		for h := t * qDim; h < (t+1)*qDim; h += hd {
+			asm.Rope(q[h:h+hd], cos, sin, a.r.adjacent)
+		}
+		for h := t * kvDim; h < (t+1)*kvDim; h += hd {
+			asm.Rope(k[h:h+hd], cos, sin, a.r.adjacent)
+		}
 	}
 }

@@ -16,10 +16,17 @@ import (
 // errors.Is.
 var ErrContextFull = errors.New("context full")
 
+// DefaultKV is the key/value cache type applications should use unless
+// asked otherwise: half precision, as llama.cpp's default, which halves the
+// cache's memory and the attention's reads at a cost far below the
+// weights' quantization. LM.Generate uses it.
+const DefaultKV = quant.F16
+
 // SessionOptions configure a Session. The zero value is ready to use.
 type SessionOptions struct {
-	// KV is the key/value cache type: quant.F32 (the zero value, exact) or
-	// quant.F16 (half the memory).
+	// KV is the key/value cache type: quant.F32 (the zero value, exact, what
+	// the reference comparisons use) or quant.F16 (DefaultKV: half the
+	// memory).
 	KV quant.Type
 
 	// Context is the most positions the session may hold; 0 means the

@@ -27,6 +27,8 @@ type benchResult struct {
 	Stddev     float64 `json:"stddev"`
 	GBps       float64 `json:"weights_gb_per_s,omitempty"` // tg: weight bytes read per token × t/s
 	GFlops     float64 `json:"gflop_per_s,omitempty"`      // pp: 2·params·tokens / time
+
+	*benchMemory // on the last test: the memory held until then
 }
 
 // benchHardware is the JSON form of the machine's measured limits.
@@ -48,13 +50,15 @@ func runBench(args []string, stdout io.Writer) error {
 	asJSON := fs.Bool("json", false, "print JSON: the tests, then the hardware figures")
 	hwOnly := fs.Bool("hw", false, "print only this machine's read bandwidth and FMA peak")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the model tests to this file (for go tool pprof)")
+	kv := fs.String("kv", "f16", "KV cache type: f16 (llama.cpp's default) or f32")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: nara bench -m MODEL [-p 512] [-n 128] [-t THREADS] [-r 3] [--json] [--hw]\n\n"+
+		fmt.Fprintln(os.Stderr, "usage: nara bench -m MODEL [-p 512] [-n 128] [-t THREADS] [-r 3] [--kv f16] [--json] [--hw]\n\n"+
 			"Measures prompt processing (pp: one batch of -p tokens) and text generation\n"+
 			"(tg: -n single-token steps from an empty context) as llama-bench does, in\n"+
 			"tokens/s, mean ± standard deviation over -r repetitions after a warm-up; with\n"+
 			"the GB/s of weights read during tg and GFLOP/s during pp, next to this\n"+
-			"machine's read bandwidth and f32 FMA peak measured in the same run.")
+			"machine's read bandwidth and f32 FMA peak measured in the same run, and the\n"+
+			"peak resident memory next to the model file and KV cache sizes.")
 		fs.SetOutput(os.Stderr)
 		fs.PrintDefaults()
 	}
@@ -71,11 +75,16 @@ func runBench(args []string, stdout io.Writer) error {
 	if !*hwOnly && *modelPath == "" {
 		return fmt.Errorf("%w: -m MODEL is required (or --hw)", errUsage)
 	}
+	kvType, err := parseKV(*kv)
+	if err != nil {
+		return err
+	}
 	asm.SetThreads(*threads)
 	defer asm.SetThreads(0)
 	nThreads := asm.Threads()
 
 	var results []benchResult
+	var mem benchMemory
 	if !*hwOnly {
 		if *cpuProfile != "" {
 			f, err := os.Create(*cpuProfile)
@@ -87,10 +96,15 @@ func runBench(args []string, stdout io.Writer) error {
 				return err
 			}
 		}
-		results, err = benchModel(*modelPath, *nPrompt, *nGen, *reps, *asJSON, stdout)
+		results, mem, err = benchModel(*modelPath, *nPrompt, *nGen, *reps, kvType, *asJSON, stdout)
 		pprof.StopCPUProfile() // a no-op when not profiling
 		if err != nil {
 			return err
+		}
+		// Read before the bandwidth test's buffer raises it.
+		mem.PeakRSS, _ = bench.PeakRSS()
+		if len(results) > 0 {
+			results[len(results)-1].benchMemory = &mem
 		}
 	}
 	// Measured after the model so the model's page cache is not disturbed.
@@ -120,32 +134,50 @@ func runBench(args []string, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "| %-7s | %8.2f ± %6.2f | %-26s |\n", r.Test, r.TokensPerS, r.Stddev, rate)
 		}
 	}
+	if len(results) > 0 {
+		fmt.Fprintf(stdout, "memory: peak RSS %.1f MiB; model file %.1f MiB + %s KV cache %.1f MiB = %.1f MiB\n",
+			mib(mem.PeakRSS), mib(mem.FileBytes), mem.KVType, mib(mem.KVBytes), mib(mem.FileBytes+mem.KVBytes))
+	}
 	return nil
 }
 
+// benchMemory is what the model tests held: the process's peak resident
+// memory (which includes the mapped weights it touched) beside the model
+// file and the KV cache.
+type benchMemory struct {
+	PeakRSS   int64  `json:"peak_rss_bytes"`
+	FileBytes int64  `json:"model_file_bytes"`
+	KVType    string `json:"kv_type"`
+	KVBytes   int64  `json:"kv_cache_bytes"`
+}
+
+func mib(n int64) float64 { return float64(n) / (1 << 20) }
+
 // benchModel loads the model and runs the pp and tg tests.
-func benchModel(modelPath string, nPrompt, nGen, reps int, quiet bool, stdout io.Writer) ([]benchResult, error) {
+func benchModel(modelPath string, nPrompt, nGen, reps int, kv quant.Type, quiet bool, stdout io.Writer) ([]benchResult, benchMemory, error) {
+	mem := benchMemory{KVType: kv.String()}
 	path, err := resolveModel(modelPath)
 	if err != nil {
-		return nil, err
+		return nil, mem, err
 	}
 	lm, err := loader.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, mem, err
 	}
 	defer lm.Close()
 	m, err := runtime.New(lm)
 	if err != nil {
-		return nil, err
+		return nil, mem, err
 	}
-	cache, err := m.NewCache(quant.F32)
+	cache, err := m.NewCache(kv)
 	if err != nil {
-		return nil, err
+		return nil, mem, err
 	}
+	mem.FileBytes = fileBytes(path)
 	w := weightsOf(lm)
 	cfg := m.Config
 	if nPrompt+1 > cfg.ContextLen && cfg.ContextLen > 0 || nGen > cfg.ContextLen && cfg.ContextLen > 0 {
-		return nil, fmt.Errorf("%w: -p %d / -n %d exceed the context length %d", errUsage, nPrompt, nGen, cfg.ContextLen)
+		return nil, mem, fmt.Errorf("%w: -p %d / -n %d exceed the context length %d", errUsage, nPrompt, nGen, cfg.ContextLen)
 	}
 	if !quiet {
 		fmt.Fprintf(stdout, "model %s: %s, %.1f MiB of weights per token, %.2f B parameters in matrices; kernels %s, %d threads\n",
@@ -168,13 +200,13 @@ func benchModel(modelPath string, nPrompt, nGen, reps int, quiet bool, stdout io
 
 	if nPrompt > 0 {
 		if err := forward(tokens[:min(nPrompt, 16)], 0); err != nil { // warm-up
-			return nil, err
+			return nil, mem, err
 		}
 		rates := make([]float64, reps)
 		for r := range rates {
 			t0 := time.Now()
 			if err := forward(tokens[:nPrompt], 0); err != nil {
-				return nil, err
+				return nil, mem, err
 			}
 			rates[r] = float64(nPrompt) / time.Since(t0).Seconds()
 		}
@@ -185,7 +217,7 @@ func benchModel(modelPath string, nPrompt, nGen, reps int, quiet bool, stdout io
 	}
 	if nGen > 0 {
 		if err := forward(tokens[:1], 0); err != nil { // warm-up
-			return nil, err
+			return nil, mem, err
 		}
 		rates := make([]float64, reps)
 		for r := range rates {
@@ -193,7 +225,7 @@ func benchModel(modelPath string, nPrompt, nGen, reps int, quiet bool, stdout io
 			t0 := time.Now()
 			for p := range nGen {
 				if err := forward([]int{tok}, p); err != nil {
-					return nil, err
+					return nil, mem, err
 				}
 				tok = rng.IntN(cfg.VocabSize)
 			}
@@ -203,7 +235,28 @@ func benchModel(modelPath string, nPrompt, nGen, reps int, quiet bool, stdout io
 		results = append(results, benchResult{Test: fmt.Sprintf("tg%d", nGen), TokensPerS: mean, Stddev: sd,
 			GBps: float64(w.tokenBytes) * mean / 1e9})
 	}
-	return results, nil
+	mem.KVBytes = cache.Bytes()
+	return results, mem, nil
+}
+
+// fileBytes is the size of the model: the file, or the files of a
+// directory (safetensors shards and their side files); 0 when unknown.
+func fileBytes(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	if !st.IsDir() {
+		return st.Size()
+	}
+	var n int64
+	entries, _ := os.ReadDir(path)
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() {
+			n += info.Size()
+		}
+	}
+	return n
 }
 
 // modelWeights sums what one token reads and computes.
