@@ -31,7 +31,7 @@ func runChat(args []string, stdout io.Writer) error {
 	n := fs.Int("n", -1, "most tokens per reply (-1: until end of turn or a full context)")
 	ctxLen := fs.Int("c", 0, "context length (0: the model's)")
 	batch := fs.Int("b", 256, "prompt tokens per forward pass")
-	kv := fs.String("kv", "f32", "KV cache type: f32 or f16")
+	kv := fs.String("kv", "f16", "KV cache type: f16 (llama.cpp's default, half the memory) or f32")
 	ignoreEOS := fs.Bool("ignore-eos", false, "keep generating past end-of-generation tokens")
 	var stops stringList
 	fs.Var(&stops, "stop", "end a reply when its text reaches this string (repeatable)")

@@ -75,7 +75,7 @@ func runPerplexity(args []string, stdout io.Writer) error {
 	ctxLen := fs.Int("c", 512, "tokens per chunk")
 	batch := fs.Int("b", 0, "tokens per forward pass (0: the chunk)")
 	chunks := fs.Int("chunks", -1, "score at most this many chunks (-1: all)")
-	kv := fs.String("kv", "f32", "KV cache type: f32 or f16")
+	kv := fs.String("kv", "f16", "KV cache type: f16 (llama.cpp's default, half the memory) or f32")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object (progress goes to stderr)")
 	klBase := fs.String("kl-base", "", "save the model's log-probabilities to this file, as the base of a later --kl")
 	klFile := fs.String("kl", "", "compare with the base log-probabilities in this file (made by --kl-base; no -f needed)")

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/narallm/nara/internal/fixtures"
-	"github.com/narallm/nara/quant"
 	"github.com/narallm/nara/runtime"
 	"github.com/narallm/nara/tokenizer"
 )
@@ -149,7 +148,7 @@ func TestPerplexityProtocol(t *testing.T) {
 			chunk[k] = int(ids[i*c+k])
 		}
 		chunk[0] = int(lm.Tokenizer.BOS())
-		cache, _ := lm.Model.NewCache(quant.F32)
+		cache, _ := lm.Model.NewCache(runtime.DefaultKV) // the command's default
 		logits, err := lm.Model.Forward(cache, chunk, 0, runtime.Options{})
 		if err != nil {
 			t.Fatal(err)

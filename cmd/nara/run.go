@@ -190,7 +190,7 @@ func runRun(args []string, stdout io.Writer) error {
 	n := fs.Int("n", -1, "tokens to generate (-1: until end of generation or a full context)")
 	ctxLen := fs.Int("c", 0, "context length (0: the model's)")
 	batch := fs.Int("b", 256, "prompt tokens per forward pass")
-	kv := fs.String("kv", "f32", "KV cache type: f32 or f16")
+	kv := fs.String("kv", "f16", "KV cache type: f16 (llama.cpp's default, half the memory) or f32")
 	noEscape := fs.Bool("no-escape", false, "take the prompt literally (no \\n escapes)")
 	var stops stringList
 	fs.Var(&stops, "stop", "stop when the text reaches this string (repeatable)")
