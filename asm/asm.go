@@ -3,10 +3,12 @@
 // products, RMSNorm, softmax, the gated activations, rotary embedding and a
 // fused attention over the KV cache.
 //
-// Every kernel is exported here as a plain function; the pure-Go
-// implementation lives in a *_generic.go twin. Assembly versions will slot in
-// behind these same functions (chosen once at start-up) and be tested against
-// the generic code, so callers never change.
+// Every kernel is exported here as a plain function that runs the active
+// flavour (dispatch.go): AVX2, AVX-512/VNNI or NEON assembly, chosen once at
+// start-up, or the pure-Go twins (the generic flavour, and the whole package
+// under the noasm build tag) that every assembly version is tested against.
+// Matrix products go through MatMul (matmul.go), which cuts them into
+// register-tiled blocks (gemm*.go).
 //
 // Kernels trust their callers about lengths: the runtime checks shapes once,
 // when a model is loaded (CheckMatrix), and a length mismatch afterwards is a
@@ -33,21 +35,21 @@ func ToF32(dst []float32, src []byte, t quant.Type) { toF32Generic(dst, src, t) 
 
 // RMSNorm sets dst = x / sqrt(mean(x²) + eps) · w, elementwise over len(x).
 // dst may be x.
-func RMSNorm(dst, x, w []float32, eps float32) { rmsNormGeneric(dst[:len(x)], x, w[:len(x)], eps) }
+func RMSNorm(dst, x, w []float32, eps float32) { active.RMSNorm(dst[:len(x)], x, w[:len(x)], eps) }
 
 // Softmax replaces x by exp(x) / Σ exp(x), computed stably.
 func Softmax(x []float32) { softmaxGeneric(x) }
 
 // SiLUMul sets dst = silu(gate) · up, the SwiGLU feed-forward gate.
 // dst may alias gate or up.
-func SiLUMul(dst, gate, up []float32) { siluMulGeneric(dst, gate[:len(dst)], up[:len(dst)]) }
+func SiLUMul(dst, gate, up []float32) { active.SiLUMul(dst, gate[:len(dst)], up[:len(dst)]) }
 
 // GELUTanhMul sets dst = gelu_tanh(gate) · up, the GeGLU feed-forward gate
 // with the tanh approximation of GELU. dst may alias gate or up.
 func GELUTanhMul(dst, gate, up []float32) { geluTanhMulGeneric(dst, gate[:len(dst)], up[:len(dst)]) }
 
 // Add sets dst += x (the residual connection).
-func Add(dst, x []float32) { addGeneric(dst, x[:len(dst)]) }
+func Add(dst, x []float32) { active.Add(dst, x[:len(dst)]) }
 
 // Scale sets x *= s.
 func Scale(x []float32, s float32) { scaleGeneric(x, s) }

@@ -25,16 +25,6 @@ func dotGeneric(x, y []float32) float32 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-// The elementwise kernels asm.go calls by these names run the active
-// flavour's version; the pure-Go twins (the generic flavour) are the *Go
-// functions below them.
-
-func rmsNormGeneric(dst, x, w []float32, eps float32) { active.RMSNorm(dst, x, w, eps) }
-
-func siluMulGeneric(dst, gate, up []float32) { active.SiLUMul(dst, gate, up) }
-
-func addGeneric(dst, x []float32) { active.Add(dst, x) }
-
 // ToF16 rounds x to IEEE half precision into dst[:len(x)] (nearest, ties
 // to even, as quant.F32ToF16): the F16 KV cache's stores.
 func ToF16(dst []uint16, x []float32) { active.ToF16(dst[:len(x)], x) }
