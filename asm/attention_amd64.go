@@ -21,7 +21,8 @@ func init() {
 	}
 	if flavours[AVX512] != nil {
 		dotHalfGGMLBody[AVX512] = dotHalfGGMLAVX512
-		halfKernels[AVX512] = &halfAttnKernels{dots: dotsHalfGGMLAVX512, axpyStrided: axpyStridedF16AVX512, round: roundHalfAVX512}
+		halfKernels[AVX512] = &halfAttnKernels{dots: dotsHalfGGMLAVX512, axpyStrided: axpyStridedF16AVX512, values: valuesHalfAVX512, scores16: scores16HalfAVX512, round: roundHalfAVX512,
+			max: maxAVX512, scores16F32: scores16F32AVX512, widen: widenHalfAVX512, sumBlocks: sumBlocks16AVX512, scaleRound: scaleRoundHalfAVX512}
 	}
 	if active != nil {
 		Use(activeLevel)
@@ -70,3 +71,26 @@ func axpyStridedF16AVX512(acc *float32, v *uint16, vStride int, p *float32, pStr
 
 //go:noescape
 func roundHalfAVX512(x *float32, n int)
+
+//go:noescape
+func valuesHalfAVX512(out *float32, v *uint16, vStride int, p *float32, phase, count, hd int, part *float32, heads, pStride, outStride int)
+
+//go:noescape
+func scores16HalfAVX512(k *uint16, kStride, blocks int, q *float32, n int, scale float32, out *float32)
+
+// The half-cache softmax loops (attn_softmax_amd64.s; see halfAttnKernels).
+
+//go:noescape
+func maxAVX512(x *float32, n int) float32
+
+//go:noescape
+func sumBlocks16AVX512(e *float32, blocks int, sum float64) float64
+
+//go:noescape
+func scaleRoundHalfAVX512(x *float32, n int, s float32)
+
+//go:noescape
+func scores16F32AVX512(k *float32, kStride, blocks int, q *float32, n int, scale float32, out *float32)
+
+//go:noescape
+func widenHalfAVX512(dst *float32, src *uint16, srcStride, rows, n int)

@@ -621,7 +621,7 @@ func TestHalfAttnKernels(t *testing.T) {
 	}
 	for level, hk := range halfKernels {
 		for _, hd := range []int{64, 128, 192} {
-			for _, rows := range []int{1, 2, 7, 32} {
+			for _, rows := range []int{1, 2, 7, 16, 32, 48} {
 				stride := hd*3 + 16 // rows of a wider cache
 				k := half(rows*stride, 3)
 				q := make([]float32, hd)
@@ -638,6 +638,44 @@ func TestHalfAttnKernels(t *testing.T) {
 				}
 				if got[rows] != 42 {
 					t.Errorf("%s dots wrote past its rows", level)
+				}
+				if hk.scores16 == nil || rows%16 != 0 {
+					continue
+				}
+				const scale = 0.3
+				got[rows] = 42
+				hk.scores16(&k[0], stride, rows/16, &q[0], hd, scale, &got[0])
+				for i := range rows {
+					if want := dotHalfGGML(nil, q, k[i*stride:i*stride+hd]) * scale; math.Float32bits(got[i]) != math.Float32bits(want) {
+						t.Errorf("%s scores16 hd=%d rows=%d: row %d = %v, want %v", level, hd, rows, i, got[i], want)
+					}
+				}
+				if got[rows] != 42 {
+					t.Errorf("%s scores16 wrote past its rows", level)
+				}
+				if hk.widen == nil {
+					continue
+				}
+				wide := make([]float32, rows*hd+1)
+				wide[rows*hd] = 42
+				hk.widen(&wide[0], &k[0], stride, rows, hd)
+				for i := range rows * hd {
+					if want := quant.F16ToF32(k[i/hd*stride+i%hd]); math.Float32bits(wide[i]) != math.Float32bits(want) {
+						t.Fatalf("%s widen hd=%d rows=%d: [%d] = %v, want %v", level, hd, rows, i, wide[i], want)
+					}
+				}
+				if wide[rows*hd] != 42 {
+					t.Errorf("%s widen wrote past its rows", level)
+				}
+				clear(got[:rows])
+				hk.scores16F32(&wide[0], hd, rows/16, &q[0], hd, scale, &got[0])
+				for i := range rows {
+					if want := dotHalfGGML(nil, q, k[i*stride:i*stride+hd]) * scale; math.Float32bits(got[i]) != math.Float32bits(want) {
+						t.Errorf("%s scores16F32 hd=%d rows=%d: row %d = %v, want %v", level, hd, rows, i, got[i], want)
+					}
+				}
+				if got[rows] != 42 {
+					t.Errorf("%s scores16F32 wrote past its rows", level)
 				}
 			}
 		}
@@ -674,6 +712,163 @@ func TestHalfAttnKernels(t *testing.T) {
 			for i := range x {
 				if math.Float32bits(x[i]) != math.Float32bits(want[i]) {
 					t.Fatalf("%s round n=%d: x[%d] = %v, want %v", level, n, i, x[i], want[i])
+				}
+			}
+			if hk.scaleRound != nil {
+				const s = 0.37
+				x := randVec(r, n+1)
+				want := append([]float32(nil), x...)
+				for i := range want[:n] {
+					want[i] = quant.F16ToF32(quant.F32ToF16(want[i] * s))
+				}
+				hk.scaleRound(&x[0], n, s)
+				for i := range x {
+					if math.Float32bits(x[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%s scaleRound n=%d: x[%d] = %v, want %v", level, n, i, x[i], want[i])
+					}
+				}
+			}
+			if hk.max != nil {
+				for at := range n { // the maximum at every position, all negative
+					x := randVec(r, n+1)
+					for i := range x {
+						x[i] = -1 - x[i]*x[i]
+					}
+					x[at], x[n] = -0.5, 7 // x[n] is past the end
+					if got := hk.max(&x[0], n); got != -0.5 {
+						t.Fatalf("%s max n=%d at %d = %v, want -0.5", level, n, at, got)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestValuesHalfKernel: a flavour's one-call value pass gives the bits of
+// the lane-by-lane Go code (every phase mod 64, counts around the lane
+// boundaries, 64 and 128 columns), and whole half-cache attentions give
+// the same bits with and without it and the other batched kernels (16-row
+// scores, row maximum, Σe blocks, scaled weights).
+func TestValuesHalfKernel(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	for level, hk := range halfKernels {
+		if hk.values == nil {
+			continue
+		}
+		for _, hd := range []int{64, 128} {
+			for _, count := range []int{1, 5, 63, 64, 65, 130, 200} {
+				for _, phase := range []int{0, 1, 17, 63} {
+					vStride := hd*2 + 16
+					v := make([]uint16, count*vStride)
+					for i := range v {
+						v[i] = quant.F32ToF16(float32(r.NormFloat64() * 2))
+					}
+					// Three heads, weights and results at strides wider than a row.
+					const heads = 3
+					pStride, outStride := count+5, hd+3
+					p := make([]float32, heads*pStride)
+					for i := range p {
+						p[i] = quant.F16ToF32(quant.F32ToF16(float32(r.Float64() / 50)))
+					}
+					got := make([]float32, heads*outStride+1)
+					for i := range got {
+						got[i] = 42 // the gaps and the end must stay
+					}
+					part := make([]float32, heads*16*64)
+					hk.values(&got[0], &v[0], vStride, &p[0], phase, count, hd, &part[0], heads, pStride, outStride)
+					tab := f16Table()
+					for g := range heads {
+						var lanes [64][]float32
+						for l := range lanes {
+							lanes[l] = make([]float32, hd)
+						}
+						for c := range count {
+							l := (phase + c) % 64
+							for i := range hd {
+								lanes[l][i] = fma32(p[g*pStride+c], tab[v[c*vStride+i]], lanes[l][i])
+							}
+						}
+						for i := range outStride {
+							want := float32(42)
+							if i < hd {
+								var a [64]float32
+								for l := range a {
+									a[l] = lanes[l][i]
+								}
+								want = reduce64(&a)
+							}
+							if got := got[g*outStride+i]; math.Float32bits(got) != math.Float32bits(want) {
+								t.Fatalf("%s values hd=%d count=%d phase=%d: head %d out[%d] = %v, want %v", level, hd, count, phase, g, i, got, want)
+							}
+						}
+					}
+					if got[heads*outStride] != 42 {
+						t.Fatalf("%s values wrote past its columns", level)
+					}
+				}
+			}
+		}
+		useFlavour(t, level)
+		for _, shape := range []struct {
+			hd, kv, window, pos0, n int
+		}{{64, 4, 0, 0, 70}, {128, 2, 0, 150, 3}, {64, 1, 90, 200, 9}, {64, 2, 20, 40, 30}} {
+			a := Attn{Heads: 8, KVHeads: shape.kv, HeadDim: shape.hd, Scale: 0.1, Window: shape.window}
+			c := newAttnCase(r, a, shape.pos0, shape.n, false)
+			with := make([]float32, len(c.q))
+			AttentionF16(with, c.q, c.n, c.k16, c.v16, c.pos0, a)
+			saved := *hk
+			hk.values, hk.scores16, hk.max, hk.sumBlocks, hk.scaleRound, hk.widen = nil, nil, nil, nil, nil, nil
+			without := make([]float32, len(c.q))
+			AttentionF16(without, c.q, c.n, c.k16, c.v16, c.pos0, a)
+			*hk = saved
+			for i := range with {
+				if math.Float32bits(with[i]) != math.Float32bits(without[i]) {
+					t.Fatalf("%s %s: out[%d] = %v with the batched kernels, %v without", level, c.name, i, with[i], without[i])
+				}
+			}
+		}
+	}
+}
+
+// TestSumGGML: sumGGML, with and without a flavour's block loop, adds as a
+// plain walk over ggml's 16-position blocks does (partial blocks at either
+// end, rows shorter than a block, rows inside one block).
+func TestSumGGML(t *testing.T) {
+	r := rand.New(rand.NewPCG(51, 52))
+	ref := func(e []float32, first int) float64 {
+		var sum float64
+		for c := first &^ 15; c < first+len(e); c += 16 {
+			var x [16]float32
+			for l := range x {
+				if j := c + l - first; j >= 0 && j < len(e) {
+					x[l] = e[j]
+				}
+			}
+			// reduce16 written out: halves of 256, of 128, 0+2 and 1+3.
+			var y [8]float32
+			for l := range y {
+				y[l] = x[l] + x[l+8]
+			}
+			sum += float64(((y[0] + y[4]) + (y[2] + y[6])) + ((y[1] + y[5]) + (y[3] + y[7])))
+		}
+		return sum
+	}
+	blocks := map[string]func(*float32, int, float64) float64{"go": nil}
+	for level, hk := range halfKernels {
+		if hk.sumBlocks != nil {
+			blocks[string(level)] = hk.sumBlocks
+		}
+	}
+	for name, b := range blocks {
+		for _, first := range []int{0, 1, 15, 16, 17, 40} {
+			for _, n := range []int{1, 2, 14, 15, 16, 17, 31, 32, 33, 100} {
+				e := make([]float32, n)
+				for i := range e {
+					e[i] = float32(r.ExpFloat64())
+				}
+				got, want := sumGGML(e, first, b), ref(e, first)
+				if math.Float64bits(got) != math.Float64bits(want) {
+					t.Errorf("%s first=%d n=%d: sumGGML = %v, want %v", name, first, n, got, want)
 				}
 			}
 		}

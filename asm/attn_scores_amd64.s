@@ -1,0 +1,1679 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// func scores16HalfAVX512(k *uint16, kStride, blocks int, q *float32, n int, scale float32, out *float32)
+// out[r] = dotHalfGGML(q, key row r)·scale for 16·blocks key rows, each
+// bit for bit what dotHalfGGMLAVX512 and a float32 multiply give: row r's
+// element i goes into lane i mod 16 of accumulator (i/16) mod 4 with FMA,
+// a0+a2, a1+a3 and their sum make one vector per row; then the 16 rows'
+// vectors are reduced together, each row's lanes added in reduce16's
+// pairs (lane l + lane l+8, then l + l+4, then 0+2 and 1+3, then those
+// two), by shuffling two rows' halves into one register per addition (so
+// 15 additions serve 16 rows rather than 4 each). n is a positive multiple
+// of 64; kStride in elements. Row r's vector is kept in Z(8+v) with v
+// chosen so that the reduction leaves row r in lane r.
+// SI = key row, R8 = key stride in bytes, R9 = blocks left, R10 = q,
+// R11 = n, DX = out, R12 = the block's first row, DI/CX walk q and n;
+// Z0–Z3 accumulators, Z4–Z7 widened keys, Z8–Z23 the rows' vectors,
+// Z24/Z25 shuffled halves, Z26 the scale; for n = 64 (one pass per row)
+// the query stays in Z27–Z30.
+TEXT ·scores16HalfAVX512(SB), NOSPLIT, $0-56
+	MOVQ         k+0(FP), R12
+	MOVQ         kStride+8(FP), R8
+	SHLQ         $1, R8
+	MOVQ         blocks+16(FP), R9
+	MOVQ         q+24(FP), R10
+	MOVQ         n+32(FP), R11
+	VBROADCASTSS scale+40(FP), Z26
+	MOVQ         out+48(FP), DX
+
+	CMPQ         R11, $64
+	JEQ          q64
+
+block:
+	MOVQ R12, SI
+	// row 0 → Z8
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row0:
+	VCVTPH2PS   0(R13), Z4
+	VCVTPH2PS   32(R13), Z5
+	VCVTPH2PS   64(R13), Z6
+	VCVTPH2PS   96(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $128, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row0
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z8
+	ADDQ        R8, SI
+	// row 1 → Z12
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row1:
+	VCVTPH2PS   0(R13), Z4
+	VCVTPH2PS   32(R13), Z5
+	VCVTPH2PS   64(R13), Z6
+	VCVTPH2PS   96(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $128, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row1
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z12
+	ADDQ        R8, SI
+	// row 2 → Z16
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row2:
+	VCVTPH2PS   0(R13), Z4
+	VCVTPH2PS   32(R13), Z5
+	VCVTPH2PS   64(R13), Z6
+	VCVTPH2PS   96(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $128, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row2
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z16
+	ADDQ        R8, SI
+	// row 3 → Z20
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row3:
+	VCVTPH2PS   0(R13), Z4
+	VCVTPH2PS   32(R13), Z5
+	VCVTPH2PS   64(R13), Z6
+	VCVTPH2PS   96(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $128, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z20
+	ADDQ        R8, SI
+	// row 4 → Z9
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row4:
+	VCVTPH2PS   0(R13), Z4
+	VCVTPH2PS   32(R13), Z5
+	VCVTPH2PS   64(R13), Z6
+	VCVTPH2PS   96(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $128, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row4
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z9
+	ADDQ        R8, SI
+	// row 5 → Z13
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row5:
+	VCVTPH2PS   0(R13), Z4
+	VCVTPH2PS   32(R13), Z5
+	VCVTPH2PS   64(R13), Z6
+	VCVTPH2PS   96(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $128, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row5
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z13
+	ADDQ        R8, SI
+	// row 6 → Z17
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row6:
+	VCVTPH2PS   0(R13), Z4
+	VCVTPH2PS   32(R13), Z5
+	VCVTPH2PS   64(R13), Z6
+	VCVTPH2PS   96(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $128, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row6
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z17
+	ADDQ        R8, SI
+	// row 7 → Z21
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row7:
+	VCVTPH2PS   0(R13), Z4
+	VCVTPH2PS   32(R13), Z5
+	VCVTPH2PS   64(R13), Z6
+	VCVTPH2PS   96(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $128, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row7
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z21
+	ADDQ        R8, SI
+	// row 8 → Z10
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row8:
+	VCVTPH2PS   0(R13), Z4
+	VCVTPH2PS   32(R13), Z5
+	VCVTPH2PS   64(R13), Z6
+	VCVTPH2PS   96(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $128, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row8
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z10
+	ADDQ        R8, SI
+	// row 9 → Z14
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row9:
+	VCVTPH2PS   0(R13), Z4
+	VCVTPH2PS   32(R13), Z5
+	VCVTPH2PS   64(R13), Z6
+	VCVTPH2PS   96(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $128, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row9
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z14
+	ADDQ        R8, SI
+	// row 10 → Z18
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row10:
+	VCVTPH2PS   0(R13), Z4
+	VCVTPH2PS   32(R13), Z5
+	VCVTPH2PS   64(R13), Z6
+	VCVTPH2PS   96(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $128, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row10
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z18
+	ADDQ        R8, SI
+	// row 11 → Z22
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row11:
+	VCVTPH2PS   0(R13), Z4
+	VCVTPH2PS   32(R13), Z5
+	VCVTPH2PS   64(R13), Z6
+	VCVTPH2PS   96(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $128, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row11
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z22
+	ADDQ        R8, SI
+	// row 12 → Z11
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row12:
+	VCVTPH2PS   0(R13), Z4
+	VCVTPH2PS   32(R13), Z5
+	VCVTPH2PS   64(R13), Z6
+	VCVTPH2PS   96(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $128, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row12
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z11
+	ADDQ        R8, SI
+	// row 13 → Z15
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row13:
+	VCVTPH2PS   0(R13), Z4
+	VCVTPH2PS   32(R13), Z5
+	VCVTPH2PS   64(R13), Z6
+	VCVTPH2PS   96(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $128, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row13
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z15
+	ADDQ        R8, SI
+	// row 14 → Z19
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row14:
+	VCVTPH2PS   0(R13), Z4
+	VCVTPH2PS   32(R13), Z5
+	VCVTPH2PS   64(R13), Z6
+	VCVTPH2PS   96(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $128, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row14
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z19
+	ADDQ        R8, SI
+	// row 15 → Z23
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row15:
+	VCVTPH2PS   0(R13), Z4
+	VCVTPH2PS   32(R13), Z5
+	VCVTPH2PS   64(R13), Z6
+	VCVTPH2PS   96(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $128, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row15
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z23
+	ADDQ        R8, SI
+	// Reduce the 16 vectors: halves of 256, of 128, then pairs and lanes.
+	VSHUFF64X2  $0x44, Z9, Z8, Z24
+	VSHUFF64X2  $0xee, Z9, Z8, Z25
+	VADDPS      Z25, Z24, Z8
+	VSHUFF64X2  $0x44, Z11, Z10, Z24
+	VSHUFF64X2  $0xee, Z11, Z10, Z25
+	VADDPS      Z25, Z24, Z9
+	VSHUFF64X2  $0x44, Z13, Z12, Z24
+	VSHUFF64X2  $0xee, Z13, Z12, Z25
+	VADDPS      Z25, Z24, Z10
+	VSHUFF64X2  $0x44, Z15, Z14, Z24
+	VSHUFF64X2  $0xee, Z15, Z14, Z25
+	VADDPS      Z25, Z24, Z11
+	VSHUFF64X2  $0x44, Z17, Z16, Z24
+	VSHUFF64X2  $0xee, Z17, Z16, Z25
+	VADDPS      Z25, Z24, Z12
+	VSHUFF64X2  $0x44, Z19, Z18, Z24
+	VSHUFF64X2  $0xee, Z19, Z18, Z25
+	VADDPS      Z25, Z24, Z13
+	VSHUFF64X2  $0x44, Z21, Z20, Z24
+	VSHUFF64X2  $0xee, Z21, Z20, Z25
+	VADDPS      Z25, Z24, Z14
+	VSHUFF64X2  $0x44, Z23, Z22, Z24
+	VSHUFF64X2  $0xee, Z23, Z22, Z25
+	VADDPS      Z25, Z24, Z15
+	VSHUFF64X2  $0x88, Z9, Z8, Z24
+	VSHUFF64X2  $0xdd, Z9, Z8, Z25
+	VADDPS      Z25, Z24, Z8
+	VSHUFF64X2  $0x88, Z11, Z10, Z24
+	VSHUFF64X2  $0xdd, Z11, Z10, Z25
+	VADDPS      Z25, Z24, Z9
+	VSHUFF64X2  $0x88, Z13, Z12, Z24
+	VSHUFF64X2  $0xdd, Z13, Z12, Z25
+	VADDPS      Z25, Z24, Z10
+	VSHUFF64X2  $0x88, Z15, Z14, Z24
+	VSHUFF64X2  $0xdd, Z15, Z14, Z25
+	VADDPS      Z25, Z24, Z11
+	VSHUFPS     $0x44, Z9, Z8, Z24
+	VSHUFPS     $0xee, Z9, Z8, Z25
+	VADDPS      Z25, Z24, Z8
+	VSHUFPS     $0x44, Z11, Z10, Z24
+	VSHUFPS     $0xee, Z11, Z10, Z25
+	VADDPS      Z25, Z24, Z9
+	VSHUFPS     $0x88, Z9, Z8, Z24
+	VSHUFPS     $0xdd, Z9, Z8, Z25
+	VADDPS      Z25, Z24, Z8
+	VMULPS      Z26, Z8, Z8
+	VMOVUPS     Z8, (DX)
+	ADDQ        $64, DX
+	MOVQ        SI, R12
+	DECQ        R9
+	JNZ         block
+	VZEROUPPER
+	RET
+
+	// n = 64: the query stays in Z27–Z30 and each row is one pass.
+q64:
+	VMOVUPS 0(R10), Z27
+	VMOVUPS 64(R10), Z28
+	VMOVUPS 128(R10), Z29
+	VMOVUPS 192(R10), Z30
+
+block64:
+	MOVQ R12, SI
+	// row 0 → Z8
+	VCVTPH2PS   0(SI), Z4
+	VCVTPH2PS   32(SI), Z5
+	VCVTPH2PS   64(SI), Z6
+	VCVTPH2PS   96(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z8
+	ADDQ        R8, SI
+	// row 1 → Z12
+	VCVTPH2PS   0(SI), Z4
+	VCVTPH2PS   32(SI), Z5
+	VCVTPH2PS   64(SI), Z6
+	VCVTPH2PS   96(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z12
+	ADDQ        R8, SI
+	// row 2 → Z16
+	VCVTPH2PS   0(SI), Z4
+	VCVTPH2PS   32(SI), Z5
+	VCVTPH2PS   64(SI), Z6
+	VCVTPH2PS   96(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z16
+	ADDQ        R8, SI
+	// row 3 → Z20
+	VCVTPH2PS   0(SI), Z4
+	VCVTPH2PS   32(SI), Z5
+	VCVTPH2PS   64(SI), Z6
+	VCVTPH2PS   96(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z20
+	ADDQ        R8, SI
+	// row 4 → Z9
+	VCVTPH2PS   0(SI), Z4
+	VCVTPH2PS   32(SI), Z5
+	VCVTPH2PS   64(SI), Z6
+	VCVTPH2PS   96(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z9
+	ADDQ        R8, SI
+	// row 5 → Z13
+	VCVTPH2PS   0(SI), Z4
+	VCVTPH2PS   32(SI), Z5
+	VCVTPH2PS   64(SI), Z6
+	VCVTPH2PS   96(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z13
+	ADDQ        R8, SI
+	// row 6 → Z17
+	VCVTPH2PS   0(SI), Z4
+	VCVTPH2PS   32(SI), Z5
+	VCVTPH2PS   64(SI), Z6
+	VCVTPH2PS   96(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z17
+	ADDQ        R8, SI
+	// row 7 → Z21
+	VCVTPH2PS   0(SI), Z4
+	VCVTPH2PS   32(SI), Z5
+	VCVTPH2PS   64(SI), Z6
+	VCVTPH2PS   96(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z21
+	ADDQ        R8, SI
+	// row 8 → Z10
+	VCVTPH2PS   0(SI), Z4
+	VCVTPH2PS   32(SI), Z5
+	VCVTPH2PS   64(SI), Z6
+	VCVTPH2PS   96(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z10
+	ADDQ        R8, SI
+	// row 9 → Z14
+	VCVTPH2PS   0(SI), Z4
+	VCVTPH2PS   32(SI), Z5
+	VCVTPH2PS   64(SI), Z6
+	VCVTPH2PS   96(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z14
+	ADDQ        R8, SI
+	// row 10 → Z18
+	VCVTPH2PS   0(SI), Z4
+	VCVTPH2PS   32(SI), Z5
+	VCVTPH2PS   64(SI), Z6
+	VCVTPH2PS   96(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z18
+	ADDQ        R8, SI
+	// row 11 → Z22
+	VCVTPH2PS   0(SI), Z4
+	VCVTPH2PS   32(SI), Z5
+	VCVTPH2PS   64(SI), Z6
+	VCVTPH2PS   96(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z22
+	ADDQ        R8, SI
+	// row 12 → Z11
+	VCVTPH2PS   0(SI), Z4
+	VCVTPH2PS   32(SI), Z5
+	VCVTPH2PS   64(SI), Z6
+	VCVTPH2PS   96(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z11
+	ADDQ        R8, SI
+	// row 13 → Z15
+	VCVTPH2PS   0(SI), Z4
+	VCVTPH2PS   32(SI), Z5
+	VCVTPH2PS   64(SI), Z6
+	VCVTPH2PS   96(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z15
+	ADDQ        R8, SI
+	// row 14 → Z19
+	VCVTPH2PS   0(SI), Z4
+	VCVTPH2PS   32(SI), Z5
+	VCVTPH2PS   64(SI), Z6
+	VCVTPH2PS   96(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z19
+	ADDQ        R8, SI
+	// row 15 → Z23
+	VCVTPH2PS   0(SI), Z4
+	VCVTPH2PS   32(SI), Z5
+	VCVTPH2PS   64(SI), Z6
+	VCVTPH2PS   96(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z23
+	ADDQ        R8, SI
+	// Reduce the 16 vectors: halves of 256, of 128, then pairs and lanes.
+	VSHUFF64X2  $0x44, Z9, Z8, Z24
+	VSHUFF64X2  $0xee, Z9, Z8, Z25
+	VADDPS      Z25, Z24, Z8
+	VSHUFF64X2  $0x44, Z11, Z10, Z24
+	VSHUFF64X2  $0xee, Z11, Z10, Z25
+	VADDPS      Z25, Z24, Z9
+	VSHUFF64X2  $0x44, Z13, Z12, Z24
+	VSHUFF64X2  $0xee, Z13, Z12, Z25
+	VADDPS      Z25, Z24, Z10
+	VSHUFF64X2  $0x44, Z15, Z14, Z24
+	VSHUFF64X2  $0xee, Z15, Z14, Z25
+	VADDPS      Z25, Z24, Z11
+	VSHUFF64X2  $0x44, Z17, Z16, Z24
+	VSHUFF64X2  $0xee, Z17, Z16, Z25
+	VADDPS      Z25, Z24, Z12
+	VSHUFF64X2  $0x44, Z19, Z18, Z24
+	VSHUFF64X2  $0xee, Z19, Z18, Z25
+	VADDPS      Z25, Z24, Z13
+	VSHUFF64X2  $0x44, Z21, Z20, Z24
+	VSHUFF64X2  $0xee, Z21, Z20, Z25
+	VADDPS      Z25, Z24, Z14
+	VSHUFF64X2  $0x44, Z23, Z22, Z24
+	VSHUFF64X2  $0xee, Z23, Z22, Z25
+	VADDPS      Z25, Z24, Z15
+	VSHUFF64X2  $0x88, Z9, Z8, Z24
+	VSHUFF64X2  $0xdd, Z9, Z8, Z25
+	VADDPS      Z25, Z24, Z8
+	VSHUFF64X2  $0x88, Z11, Z10, Z24
+	VSHUFF64X2  $0xdd, Z11, Z10, Z25
+	VADDPS      Z25, Z24, Z9
+	VSHUFF64X2  $0x88, Z13, Z12, Z24
+	VSHUFF64X2  $0xdd, Z13, Z12, Z25
+	VADDPS      Z25, Z24, Z10
+	VSHUFF64X2  $0x88, Z15, Z14, Z24
+	VSHUFF64X2  $0xdd, Z15, Z14, Z25
+	VADDPS      Z25, Z24, Z11
+	VSHUFPS     $0x44, Z9, Z8, Z24
+	VSHUFPS     $0xee, Z9, Z8, Z25
+	VADDPS      Z25, Z24, Z8
+	VSHUFPS     $0x44, Z11, Z10, Z24
+	VSHUFPS     $0xee, Z11, Z10, Z25
+	VADDPS      Z25, Z24, Z9
+	VSHUFPS     $0x88, Z9, Z8, Z24
+	VSHUFPS     $0xdd, Z9, Z8, Z25
+	VADDPS      Z25, Z24, Z8
+	VMULPS      Z26, Z8, Z8
+	VMOVUPS     Z8, (DX)
+	ADDQ        $64, DX
+	MOVQ        SI, R12
+	DECQ        R9
+	JNZ         block64
+	VZEROUPPER
+	RET
+
+// func scores16F32AVX512(k *float32, kStride, blocks int, q *float32, n int, scale float32, out *float32)
+// out[r] = dotHalfGGML(q, key row r)·scale for 16·blocks key rows (keys already widened to float32), each
+// bit for bit what dotHalfGGMLAVX512 and a float32 multiply give: row r's
+// element i goes into lane i mod 16 of accumulator (i/16) mod 4 with FMA,
+// a0+a2, a1+a3 and their sum make one vector per row; then the 16 rows'
+// vectors are reduced together, each row's lanes added in reduce16's
+// pairs (lane l + lane l+8, then l + l+4, then 0+2 and 1+3, then those
+// two), by shuffling two rows' halves into one register per addition (so
+// 15 additions serve 16 rows rather than 4 each). n is a positive multiple
+// of 64; kStride in elements. Row r's vector is kept in Z(8+v) with v
+// chosen so that the reduction leaves row r in lane r.
+// SI = key row, R8 = key stride in bytes, R9 = blocks left, R10 = q,
+// R11 = n, DX = out, R12 = the block's first row, DI/CX walk q and n;
+// Z0–Z3 accumulators, Z4–Z7 widened keys, Z8–Z23 the rows' vectors,
+// Z24/Z25 shuffled halves, Z26 the scale; for n = 64 (one pass per row)
+// the query stays in Z27–Z30.
+TEXT ·scores16F32AVX512(SB), NOSPLIT, $0-56
+	MOVQ         k+0(FP), R12
+	MOVQ         kStride+8(FP), R8
+	SHLQ         $2, R8
+	MOVQ         blocks+16(FP), R9
+	MOVQ         q+24(FP), R10
+	MOVQ         n+32(FP), R11
+	VBROADCASTSS scale+40(FP), Z26
+	MOVQ         out+48(FP), DX
+
+	CMPQ         R11, $64
+	JEQ          q64f
+
+blockf:
+	MOVQ R12, SI
+	// row 0 → Z8
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row0f:
+	VMOVUPS     0(R13), Z4
+	VMOVUPS     64(R13), Z5
+	VMOVUPS     128(R13), Z6
+	VMOVUPS     192(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $256, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row0f
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z8
+	ADDQ        R8, SI
+	// row 1 → Z12
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row1f:
+	VMOVUPS     0(R13), Z4
+	VMOVUPS     64(R13), Z5
+	VMOVUPS     128(R13), Z6
+	VMOVUPS     192(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $256, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row1f
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z12
+	ADDQ        R8, SI
+	// row 2 → Z16
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row2f:
+	VMOVUPS     0(R13), Z4
+	VMOVUPS     64(R13), Z5
+	VMOVUPS     128(R13), Z6
+	VMOVUPS     192(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $256, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row2f
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z16
+	ADDQ        R8, SI
+	// row 3 → Z20
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row3f:
+	VMOVUPS     0(R13), Z4
+	VMOVUPS     64(R13), Z5
+	VMOVUPS     128(R13), Z6
+	VMOVUPS     192(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $256, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row3f
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z20
+	ADDQ        R8, SI
+	// row 4 → Z9
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row4f:
+	VMOVUPS     0(R13), Z4
+	VMOVUPS     64(R13), Z5
+	VMOVUPS     128(R13), Z6
+	VMOVUPS     192(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $256, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row4f
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z9
+	ADDQ        R8, SI
+	// row 5 → Z13
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row5f:
+	VMOVUPS     0(R13), Z4
+	VMOVUPS     64(R13), Z5
+	VMOVUPS     128(R13), Z6
+	VMOVUPS     192(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $256, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row5f
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z13
+	ADDQ        R8, SI
+	// row 6 → Z17
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row6f:
+	VMOVUPS     0(R13), Z4
+	VMOVUPS     64(R13), Z5
+	VMOVUPS     128(R13), Z6
+	VMOVUPS     192(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $256, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row6f
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z17
+	ADDQ        R8, SI
+	// row 7 → Z21
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row7f:
+	VMOVUPS     0(R13), Z4
+	VMOVUPS     64(R13), Z5
+	VMOVUPS     128(R13), Z6
+	VMOVUPS     192(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $256, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row7f
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z21
+	ADDQ        R8, SI
+	// row 8 → Z10
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row8f:
+	VMOVUPS     0(R13), Z4
+	VMOVUPS     64(R13), Z5
+	VMOVUPS     128(R13), Z6
+	VMOVUPS     192(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $256, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row8f
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z10
+	ADDQ        R8, SI
+	// row 9 → Z14
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row9f:
+	VMOVUPS     0(R13), Z4
+	VMOVUPS     64(R13), Z5
+	VMOVUPS     128(R13), Z6
+	VMOVUPS     192(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $256, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row9f
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z14
+	ADDQ        R8, SI
+	// row 10 → Z18
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row10f:
+	VMOVUPS     0(R13), Z4
+	VMOVUPS     64(R13), Z5
+	VMOVUPS     128(R13), Z6
+	VMOVUPS     192(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $256, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row10f
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z18
+	ADDQ        R8, SI
+	// row 11 → Z22
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row11f:
+	VMOVUPS     0(R13), Z4
+	VMOVUPS     64(R13), Z5
+	VMOVUPS     128(R13), Z6
+	VMOVUPS     192(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $256, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row11f
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z22
+	ADDQ        R8, SI
+	// row 12 → Z11
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row12f:
+	VMOVUPS     0(R13), Z4
+	VMOVUPS     64(R13), Z5
+	VMOVUPS     128(R13), Z6
+	VMOVUPS     192(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $256, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row12f
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z11
+	ADDQ        R8, SI
+	// row 13 → Z15
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row13f:
+	VMOVUPS     0(R13), Z4
+	VMOVUPS     64(R13), Z5
+	VMOVUPS     128(R13), Z6
+	VMOVUPS     192(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $256, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row13f
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z15
+	ADDQ        R8, SI
+	// row 14 → Z19
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row14f:
+	VMOVUPS     0(R13), Z4
+	VMOVUPS     64(R13), Z5
+	VMOVUPS     128(R13), Z6
+	VMOVUPS     192(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $256, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row14f
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z19
+	ADDQ        R8, SI
+	// row 15 → Z23
+	MOVQ        R10, DI
+	MOVQ        R11, CX
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        SI, R13
+
+row15f:
+	VMOVUPS     0(R13), Z4
+	VMOVUPS     64(R13), Z5
+	VMOVUPS     128(R13), Z6
+	VMOVUPS     192(R13), Z7
+	VFMADD231PS 0(DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ        $256, R13
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JA          row15f
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z23
+	ADDQ        R8, SI
+	// Reduce the 16 vectors: halves of 256, of 128, then pairs and lanes.
+	VSHUFF64X2  $0x44, Z9, Z8, Z24
+	VSHUFF64X2  $0xee, Z9, Z8, Z25
+	VADDPS      Z25, Z24, Z8
+	VSHUFF64X2  $0x44, Z11, Z10, Z24
+	VSHUFF64X2  $0xee, Z11, Z10, Z25
+	VADDPS      Z25, Z24, Z9
+	VSHUFF64X2  $0x44, Z13, Z12, Z24
+	VSHUFF64X2  $0xee, Z13, Z12, Z25
+	VADDPS      Z25, Z24, Z10
+	VSHUFF64X2  $0x44, Z15, Z14, Z24
+	VSHUFF64X2  $0xee, Z15, Z14, Z25
+	VADDPS      Z25, Z24, Z11
+	VSHUFF64X2  $0x44, Z17, Z16, Z24
+	VSHUFF64X2  $0xee, Z17, Z16, Z25
+	VADDPS      Z25, Z24, Z12
+	VSHUFF64X2  $0x44, Z19, Z18, Z24
+	VSHUFF64X2  $0xee, Z19, Z18, Z25
+	VADDPS      Z25, Z24, Z13
+	VSHUFF64X2  $0x44, Z21, Z20, Z24
+	VSHUFF64X2  $0xee, Z21, Z20, Z25
+	VADDPS      Z25, Z24, Z14
+	VSHUFF64X2  $0x44, Z23, Z22, Z24
+	VSHUFF64X2  $0xee, Z23, Z22, Z25
+	VADDPS      Z25, Z24, Z15
+	VSHUFF64X2  $0x88, Z9, Z8, Z24
+	VSHUFF64X2  $0xdd, Z9, Z8, Z25
+	VADDPS      Z25, Z24, Z8
+	VSHUFF64X2  $0x88, Z11, Z10, Z24
+	VSHUFF64X2  $0xdd, Z11, Z10, Z25
+	VADDPS      Z25, Z24, Z9
+	VSHUFF64X2  $0x88, Z13, Z12, Z24
+	VSHUFF64X2  $0xdd, Z13, Z12, Z25
+	VADDPS      Z25, Z24, Z10
+	VSHUFF64X2  $0x88, Z15, Z14, Z24
+	VSHUFF64X2  $0xdd, Z15, Z14, Z25
+	VADDPS      Z25, Z24, Z11
+	VSHUFPS     $0x44, Z9, Z8, Z24
+	VSHUFPS     $0xee, Z9, Z8, Z25
+	VADDPS      Z25, Z24, Z8
+	VSHUFPS     $0x44, Z11, Z10, Z24
+	VSHUFPS     $0xee, Z11, Z10, Z25
+	VADDPS      Z25, Z24, Z9
+	VSHUFPS     $0x88, Z9, Z8, Z24
+	VSHUFPS     $0xdd, Z9, Z8, Z25
+	VADDPS      Z25, Z24, Z8
+	VMULPS      Z26, Z8, Z8
+	VMOVUPS     Z8, (DX)
+	ADDQ        $64, DX
+	MOVQ        SI, R12
+	DECQ        R9
+	JNZ         blockf
+	VZEROUPPER
+	RET
+
+	// n = 64: the query stays in Z27–Z30 and each row is one pass.
+q64f:
+	VMOVUPS 0(R10), Z27
+	VMOVUPS 64(R10), Z28
+	VMOVUPS 128(R10), Z29
+	VMOVUPS 192(R10), Z30
+
+block64f:
+	MOVQ R12, SI
+	// row 0 → Z8
+	VMOVUPS     0(SI), Z4
+	VMOVUPS     64(SI), Z5
+	VMOVUPS     128(SI), Z6
+	VMOVUPS     192(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z8
+	ADDQ        R8, SI
+	// row 1 → Z12
+	VMOVUPS     0(SI), Z4
+	VMOVUPS     64(SI), Z5
+	VMOVUPS     128(SI), Z6
+	VMOVUPS     192(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z12
+	ADDQ        R8, SI
+	// row 2 → Z16
+	VMOVUPS     0(SI), Z4
+	VMOVUPS     64(SI), Z5
+	VMOVUPS     128(SI), Z6
+	VMOVUPS     192(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z16
+	ADDQ        R8, SI
+	// row 3 → Z20
+	VMOVUPS     0(SI), Z4
+	VMOVUPS     64(SI), Z5
+	VMOVUPS     128(SI), Z6
+	VMOVUPS     192(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z20
+	ADDQ        R8, SI
+	// row 4 → Z9
+	VMOVUPS     0(SI), Z4
+	VMOVUPS     64(SI), Z5
+	VMOVUPS     128(SI), Z6
+	VMOVUPS     192(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z9
+	ADDQ        R8, SI
+	// row 5 → Z13
+	VMOVUPS     0(SI), Z4
+	VMOVUPS     64(SI), Z5
+	VMOVUPS     128(SI), Z6
+	VMOVUPS     192(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z13
+	ADDQ        R8, SI
+	// row 6 → Z17
+	VMOVUPS     0(SI), Z4
+	VMOVUPS     64(SI), Z5
+	VMOVUPS     128(SI), Z6
+	VMOVUPS     192(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z17
+	ADDQ        R8, SI
+	// row 7 → Z21
+	VMOVUPS     0(SI), Z4
+	VMOVUPS     64(SI), Z5
+	VMOVUPS     128(SI), Z6
+	VMOVUPS     192(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z21
+	ADDQ        R8, SI
+	// row 8 → Z10
+	VMOVUPS     0(SI), Z4
+	VMOVUPS     64(SI), Z5
+	VMOVUPS     128(SI), Z6
+	VMOVUPS     192(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z10
+	ADDQ        R8, SI
+	// row 9 → Z14
+	VMOVUPS     0(SI), Z4
+	VMOVUPS     64(SI), Z5
+	VMOVUPS     128(SI), Z6
+	VMOVUPS     192(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z14
+	ADDQ        R8, SI
+	// row 10 → Z18
+	VMOVUPS     0(SI), Z4
+	VMOVUPS     64(SI), Z5
+	VMOVUPS     128(SI), Z6
+	VMOVUPS     192(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z18
+	ADDQ        R8, SI
+	// row 11 → Z22
+	VMOVUPS     0(SI), Z4
+	VMOVUPS     64(SI), Z5
+	VMOVUPS     128(SI), Z6
+	VMOVUPS     192(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z22
+	ADDQ        R8, SI
+	// row 12 → Z11
+	VMOVUPS     0(SI), Z4
+	VMOVUPS     64(SI), Z5
+	VMOVUPS     128(SI), Z6
+	VMOVUPS     192(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z11
+	ADDQ        R8, SI
+	// row 13 → Z15
+	VMOVUPS     0(SI), Z4
+	VMOVUPS     64(SI), Z5
+	VMOVUPS     128(SI), Z6
+	VMOVUPS     192(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z15
+	ADDQ        R8, SI
+	// row 14 → Z19
+	VMOVUPS     0(SI), Z4
+	VMOVUPS     64(SI), Z5
+	VMOVUPS     128(SI), Z6
+	VMOVUPS     192(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z19
+	ADDQ        R8, SI
+	// row 15 → Z23
+	VMOVUPS     0(SI), Z4
+	VMOVUPS     64(SI), Z5
+	VMOVUPS     128(SI), Z6
+	VMOVUPS     192(SI), Z7
+	VXORPS      Z0, Z0, Z0
+	VXORPS      Z1, Z1, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	VFMADD231PS Z27, Z4, Z0
+	VFMADD231PS Z28, Z5, Z1
+	VFMADD231PS Z29, Z6, Z2
+	VFMADD231PS Z30, Z7, Z3
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z1, Z0, Z23
+	ADDQ        R8, SI
+	// Reduce the 16 vectors: halves of 256, of 128, then pairs and lanes.
+	VSHUFF64X2  $0x44, Z9, Z8, Z24
+	VSHUFF64X2  $0xee, Z9, Z8, Z25
+	VADDPS      Z25, Z24, Z8
+	VSHUFF64X2  $0x44, Z11, Z10, Z24
+	VSHUFF64X2  $0xee, Z11, Z10, Z25
+	VADDPS      Z25, Z24, Z9
+	VSHUFF64X2  $0x44, Z13, Z12, Z24
+	VSHUFF64X2  $0xee, Z13, Z12, Z25
+	VADDPS      Z25, Z24, Z10
+	VSHUFF64X2  $0x44, Z15, Z14, Z24
+	VSHUFF64X2  $0xee, Z15, Z14, Z25
+	VADDPS      Z25, Z24, Z11
+	VSHUFF64X2  $0x44, Z17, Z16, Z24
+	VSHUFF64X2  $0xee, Z17, Z16, Z25
+	VADDPS      Z25, Z24, Z12
+	VSHUFF64X2  $0x44, Z19, Z18, Z24
+	VSHUFF64X2  $0xee, Z19, Z18, Z25
+	VADDPS      Z25, Z24, Z13
+	VSHUFF64X2  $0x44, Z21, Z20, Z24
+	VSHUFF64X2  $0xee, Z21, Z20, Z25
+	VADDPS      Z25, Z24, Z14
+	VSHUFF64X2  $0x44, Z23, Z22, Z24
+	VSHUFF64X2  $0xee, Z23, Z22, Z25
+	VADDPS      Z25, Z24, Z15
+	VSHUFF64X2  $0x88, Z9, Z8, Z24
+	VSHUFF64X2  $0xdd, Z9, Z8, Z25
+	VADDPS      Z25, Z24, Z8
+	VSHUFF64X2  $0x88, Z11, Z10, Z24
+	VSHUFF64X2  $0xdd, Z11, Z10, Z25
+	VADDPS      Z25, Z24, Z9
+	VSHUFF64X2  $0x88, Z13, Z12, Z24
+	VSHUFF64X2  $0xdd, Z13, Z12, Z25
+	VADDPS      Z25, Z24, Z10
+	VSHUFF64X2  $0x88, Z15, Z14, Z24
+	VSHUFF64X2  $0xdd, Z15, Z14, Z25
+	VADDPS      Z25, Z24, Z11
+	VSHUFPS     $0x44, Z9, Z8, Z24
+	VSHUFPS     $0xee, Z9, Z8, Z25
+	VADDPS      Z25, Z24, Z8
+	VSHUFPS     $0x44, Z11, Z10, Z24
+	VSHUFPS     $0xee, Z11, Z10, Z25
+	VADDPS      Z25, Z24, Z9
+	VSHUFPS     $0x88, Z9, Z8, Z24
+	VSHUFPS     $0xdd, Z9, Z8, Z25
+	VADDPS      Z25, Z24, Z8
+	VMULPS      Z26, Z8, Z8
+	VMOVUPS     Z8, (DX)
+	ADDQ        $64, DX
+	MOVQ        SI, R12
+	DECQ        R9
+	JNZ         block64f
+	VZEROUPPER
+	RET
