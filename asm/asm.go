@@ -86,7 +86,12 @@ func Attention(out, q []float32, n int, keys, values []float32, pos0 int, a Attn
 	attentionGeneric(out, q, n, keys, values, pos0, a)
 }
 
-// AttentionF16 is Attention over a KV cache stored in IEEE half precision.
+// AttentionF16 is Attention over a KV cache stored in IEEE half precision,
+// computed as llama.cpp's CPU backend does with its default F16 cache: the
+// query and the softmax weights rounded to half precision, the weights
+// normalized before they multiply the values (so the scores of a row are
+// kept, one float per visible position and head, instead of an online
+// softmax). Each key and value row is still read once per GQA group.
 func AttentionF16(out, q []float32, n int, keys, values []uint16, pos0 int, a Attn) {
 	attentionGeneric(out, q, n, keys, values, pos0, a)
 }
