@@ -102,6 +102,8 @@ func TestKGemmTileEdges(t *testing.T) {
 		xtr, _ := tr.VecDotType.Traits()
 		for _, s := range []struct{ blocks, rows, toks int }{
 			{1, 1, 8}, {1, 16, 8}, {2, 17, 8}, {3, 15, 9}, {1, 33, 16}, {4, 5, 15}, {2, 16, 24}, {5, 7, 23}, {1, 2, 7},
+			// Decode shapes (row dots).
+			{1, 4, 1}, {2, 9, 1}, {3, 16, 3}, {1, 3, 1}, {2, 33, 1}, {6, 7, 2},
 		} {
 			for _, kind := range []string{"normal", "large", "tiny", "zero", "extreme", "sparse"} {
 				n := s.blocks * tr.BlockSize
@@ -132,7 +134,7 @@ func TestKGemmExtremes(t *testing.T) {
 		wt := kc.wt
 		tr, _ := wt.Traits()
 		xtr, _ := tr.VecDotType.Traits()
-		const blocks, rows, toks = 3, 16, 8
+		const blocks, rows = 3, 17
 		n := blocks * tr.BlockSize
 		for _, fill := range []byte{0xFF, 0x80, 0x7F, 0x00} {
 			w := make([]byte, rows*blocks*tr.BlockBytes)
@@ -152,6 +154,7 @@ func TestKGemmExtremes(t *testing.T) {
 				}
 			}
 			for _, y := range []int8{-128, 127, -1} {
+				toks := 8 + int(y)&1 // 9 tokens also run the decode kernels
 				x := make([]byte, toks*blocks*xtr.BlockBytes)
 				for b := 0; b < toks*blocks; b++ {
 					blk := x[b*xtr.BlockBytes : (b+1)*xtr.BlockBytes]
@@ -184,7 +187,7 @@ func FuzzKGemm(f *testing.F) {
 		wt := kc.wt
 		tr, _ := wt.Traits()
 		xtr, _ := tr.VecDotType.Traits()
-		rows, toks, blocks := 1+int(shape)%19, 8+int(shape/19)%9, 1+int(shape)%3
+		rows, toks, blocks := 1+int(shape)%19, 1+int(shape/19)%16, 1+int(shape)%3
 		n := blocks * tr.BlockSize
 		src := rand.New(rand.NewPCG(uint64(len(seed)), fnv(seed)))
 		w := make([]byte, rows*blocks*tr.BlockBytes)
@@ -276,7 +279,8 @@ func BenchmarkKGemm(b *testing.B) {
 // BenchmarkKGemmStream streams a 16 MB K-quant matrix (more than the
 // caches) past 1 token (decode) and 64 tokens (a prompt's block), 16 rows
 // per Gemm call as MatMul cuts it, on one thread, so the weights come from
-// memory as they do in a model. MB/s is weight bytes.
+// memory as they do in a model: the tiled kernels against the flavour's
+// row-dot wrapper, in one run. MB/s is weight bytes.
 func BenchmarkKGemmStream(b *testing.B) {
 	r := rand.New(rand.NewPCG(25, 26))
 	const n, blockRows = 2048, 16
@@ -293,14 +297,22 @@ func BenchmarkKGemmStream(b *testing.B) {
 			x := quantized(tr.VecDotType, randomFloats(r, toks*n, "normal"))
 			dst := make([]float32, toks*rows)
 			rb := len(row)
-			b.Run(fmt.Sprintf("toks=%d/%s/%s", toks, kc.level, wt), func(b *testing.B) {
-				b.SetBytes(int64(len(w)))
-				for b.Loop() {
-					for r0 := 0; r0 < rows; r0 += blockRows {
-						kc.gemm(n, w[r0*rb:(r0+blockRows)*rb], rb, blockRows, x, len(x)/toks, toks, dst[r0:], rows)
+			for _, v := range []struct {
+				name string
+				gemm GemmKernel
+			}{
+				{"rowdot", gemmFromVecDot(flavours[kc.level].VecDot[wt])},
+				{"tiled", kc.gemm},
+			} {
+				b.Run(fmt.Sprintf("toks=%d/%s/%s/%s", toks, kc.level, wt, v.name), func(b *testing.B) {
+					b.SetBytes(int64(len(w)))
+					for b.Loop() {
+						for r0 := 0; r0 < rows; r0 += blockRows {
+							v.gemm(n, w[r0*rb:(r0+blockRows)*rb], rb, blockRows, x, len(x)/toks, toks, dst[r0:], rows)
+						}
 					}
-				}
-			})
+				})
+			}
 		}
 	}
 }
