@@ -56,20 +56,29 @@ type tiled struct {
 	prep     func(x *byte, xb, toks, nb int, off uint32, xp, xs *byte)
 	tile     func(pack *byte, nb int, xp, xs *byte, toks int, dst *float32, ldd, rows int)
 	lane     func(r int) int // the register lane that holds row r of a group
+
+	// Decode (fewer than minToks tokens), if not nil: gemv dots one row
+	// with one token over a multiple of 4 blocks, rest continues the sum
+	// over the row's last blocks. Only Q4_0 has one: on weights streamed
+	// from memory it beat the row dot (BenchmarkDecodeGemv; nara bench
+	// tg64 on tl-q4_0 23.8–26.3 against 21.2–22.1 t/s), while a Q8_0
+	// version and versions taking four rows per call did not.
+	gemv func(w, x *byte, nb int, dst *float32)
+	rest legacyKernel
 }
 
 var (
 	tiledVNNI = map[quant.Type]*tiled{
-		quant.Q4_0:   {quant.Q4_0, 16, 9 * 64, 0x08080808, repackQ4_0VNNI, prepQ8_0VNNI, gemmTileVNNI, lane16},
-		quant.Q8_0:   {quant.Q8_0, 16, 9 * 64, 0x80808080, repackQ8_0VNNI, prepQ8_0VNNI, gemmTileVNNI, lane16},
-		quant.Q5_0:   {quant.Q5_0, 16, 9 * 64, 0x10101010, repackQ5_0VNNI, prepQ8_0VNNI, gemmTileVNNI, lane16},
-		quant.Q4_1:   {quant.Q4_1, 16, 10 * 64, 0, repackQ4_1VNNI, prepQ8_1VNNI, gemmTileMinVNNI, lane16},
-		quant.Q5_1:   {quant.Q5_1, 16, 10 * 64, 0, repackQ5_1VNNI, prepQ8_1VNNI, gemmTileMinVNNI, lane16},
-		quant.IQ4_NL: {quant.IQ4_NL, 16, 9 * 64, 0x80808080, repackIQ4_NLVNNI, prepQ8_0VNNI, gemmTileVNNI, lane16},
+		quant.Q4_0:   {quant.Q4_0, 16, 9 * 64, 0x08080808, repackQ4_0VNNI, prepQ8_0VNNI, gemmTileVNNI, lane16, gemvQ4_0VNNI, dotQ4_0AVX2},
+		quant.Q8_0:   {quant.Q8_0, 16, 9 * 64, 0x80808080, repackQ8_0VNNI, prepQ8_0VNNI, gemmTileVNNI, lane16, nil, nil},
+		quant.Q5_0:   {quant.Q5_0, 16, 9 * 64, 0x10101010, repackQ5_0VNNI, prepQ8_0VNNI, gemmTileVNNI, lane16, nil, nil},
+		quant.Q4_1:   {quant.Q4_1, 16, 10 * 64, 0, repackQ4_1VNNI, prepQ8_1VNNI, gemmTileMinVNNI, lane16, nil, nil},
+		quant.Q5_1:   {quant.Q5_1, 16, 10 * 64, 0, repackQ5_1VNNI, prepQ8_1VNNI, gemmTileMinVNNI, lane16, nil, nil},
+		quant.IQ4_NL: {quant.IQ4_NL, 16, 9 * 64, 0x80808080, repackIQ4_NLVNNI, prepQ8_0VNNI, gemmTileVNNI, lane16, nil, nil},
 	}
 	tiledAVX2 = map[quant.Type]*tiled{
-		quant.Q4_0: {quant.Q4_0, 8, 9 * 32, 0x08080808, repackQ4_0AVX2, prepQ8_0AVX2, gemmTileQ4_0AVX2, lane8},
-		quant.Q8_0: {quant.Q8_0, 8, 9 * 32, 0, repackQ8_0AVX2, prepQ8_0AVX2, gemmTileQ8_0AVX2, lane8},
+		quant.Q4_0: {quant.Q4_0, 8, 9 * 32, 0x08080808, repackQ4_0AVX2, prepQ8_0AVX2, gemmTileQ4_0AVX2, lane8, nil, nil},
+		quant.Q8_0: {quant.Q8_0, 8, 9 * 32, 0, repackQ8_0AVX2, prepQ8_0AVX2, gemmTileQ8_0AVX2, lane8, nil, nil},
 	}
 )
 
@@ -104,6 +113,10 @@ func (ti *tiled) gemm(minToks int, small GemmKernel) GemmKernel {
 	group := ti.rows
 	return func(n int, w []byte, rb, rows int, x []byte, xb, toks int, dst []float32, ldd int) {
 		nb := n / size
+		if toks < minToks && ti.gemv != nil && nb >= 4 {
+			ti.decode(n, w, rb, rows, x, xb, toks, dst, ldd)
+			return
+		}
 		if toks < minToks || nb <= 0 {
 			small(n, w, rb, rows, x, xb, toks, dst, ldd)
 			return
@@ -148,6 +161,28 @@ func (ti *tiled) gemm(minToks int, small GemmKernel) GemmKernel {
 	}
 }
 
+// decode is the GemmKernel for few tokens: ti.gemv on each row, streamed
+// once per token, and ti.rest on the row's last nb mod 4 blocks.
+func (ti *tiled) decode(n int, w []byte, rb, rows int, x []byte, xb, toks int, dst []float32, ldd int) {
+	wBytes, xBytes, size := blockSizes(ti.t)
+	nb := n / size
+	quads := nb &^ 3
+	// The kernels trust these bounds.
+	_, _, _ = w[(rows-1)*rb+nb*wBytes-1], x[(toks-1)*xb+nb*xBytes-1], dst[(toks-1)*ldd+rows-1]
+	if rb < nb*wBytes || xb < nb*xBytes || ldd < rows {
+		panic("asm: Gemm block shape does not fit its slices")
+	}
+	for c := range toks {
+		xc, out := x[c*xb:], dst[c*ldd:]
+		for r := range rows {
+			ti.gemv(&w[r*rb], &xc[0], quads, &out[r])
+			if quads < nb {
+				out[r] = ti.rest(&w[r*rb+quads*wBytes], &xc[quads*xBytes], nb-quads, out[r])
+			}
+		}
+	}
+}
+
 // Assembly in gemm_legacy_amd64.s. repack* write nb repacked blocks of one
 // row group (rb bytes apart, idx their offsets in lane order); prep*
 // copy toks activation rows block-major into xp with (−off·Σx, d_x) per
@@ -183,6 +218,9 @@ func prepQ8_0VNNI(x *byte, xb, toks, nb int, off uint32, xp, xs *byte)
 
 //go:noescape
 func gemmTileVNNI(pack *byte, nb int, xp, xs *byte, toks int, dst *float32, ldd, rows int)
+
+//go:noescape
+func gemvQ4_0VNNI(w, x *byte, nb int, dst *float32)
 
 //go:noescape
 func repackQ4_0AVX2(w *byte, rb int, idx *int32, nb int, pack *byte)

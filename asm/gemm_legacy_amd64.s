@@ -998,3 +998,119 @@ TEXT ·gemmTileQ4_0AVX2(SB), NOSPLIT, $0-64
 // The same for Q8_0 (prepared with off = 0).
 TEXT ·gemmTileQ8_0AVX2(SB), NOSPLIT, $0-64
 	GEMM2(LOADW80, TOK80, q8tile4, q8block4, q8tail, q8tile1, q8block1, q8done)
+
+// ---- Decode: one weight row against one token, streamed in place ----
+//
+// A decode step reads every weight once, so nothing is repacked: the row is
+// one sequential stream, four blocks per step. Four blocks A–D sit in the
+// dword lanes of one vector as [A×4 | B×4 | C×4 | D×4] (low nibbles ×
+// elements 0–15, high nibbles × 16–31 into the same lanes). Per step, for
+// the token: its quants in that order, −8·Σx per lane (the offset that
+// makes the weights unsigned; the accumulator starts from it) and its
+// scales d_x per lane; for the row: VPDPBUSD into that start, to float,
+// times d_w·d_x, FMA into the row's float lanes; one horizontal sum at the
+// end. Integer lane sums are exact (at most 8 products of 15 × 127).
+// (Four rows per call, sharing the token's work, measured slower on
+// weights streamed from memory: four streams prefetch worse than one.)
+//
+// Registers: SI = the row's block, DI = token block, CX = blocks left,
+// DX = dst; Z0 the row's float sums; Z31 = 0x0F bytes, Z30 = offset
+// bytes, Z29 = the scale word indexes.
+
+// gemvIdxQ4_0: words of the scales of four Q4_0 blocks (18 bytes apart),
+// each repeated over its four lanes.
+DATA gemvIdxQ4_0<>+0(SB)/8, $0x0000000000000000
+DATA gemvIdxQ4_0<>+8(SB)/8, $0x0009000900090009
+DATA gemvIdxQ4_0<>+16(SB)/8, $0x0012001200120012
+DATA gemvIdxQ4_0<>+24(SB)/8, $0x001b001b001b001b
+GLOBL gemvIdxQ4_0<>(SB), RODATA|NOPTR, $32
+
+#define GEMVSTART \
+	MOVQ   w+0(FP), SI;     \
+	MOVQ   x+8(FP), DI;     \
+	MOVQ   nb+16(FP), CX;   \
+	MOVQ   dst+24(FP), DX;  \
+	VPXORD Z0, Z0, Z0
+
+// GEMVQ4_0TOKEN: Z4 = the token's elements 0–15 of blocks A–D, Z5 its
+// elements 16–31, Z6 = −8·Σx per lane, Z8 = d_x per lane.
+#define GEMVQ4_0TOKEN \
+	VMOVDQU      2(DI), X4;             \
+	VINSERTI32X4 $1, 36(DI), Z4, Z4;    \
+	VINSERTI32X4 $2, 70(DI), Z4, Z4;    \
+	VINSERTI32X4 $3, 104(DI), Z4, Z4;   \
+	VMOVDQU      18(DI), X5;            \
+	VINSERTI32X4 $1, 52(DI), Z5, Z5;    \
+	VINSERTI32X4 $2, 86(DI), Z5, Z5;    \
+	VINSERTI32X4 $3, 120(DI), Z5, Z5;   \
+	VPXORD       Z7, Z7, Z7;            \
+	VPDPBUSD     Z4, Z30, Z7;           \
+	VPDPBUSD     Z5, Z30, Z7;           \
+	VPXORD       Z6, Z6, Z6;            \
+	VPSUBD       Z7, Z6, Z6;            \
+	VMOVDQU64    (DI), Z8;              \
+	VPERMT2W     64(DI), Z28, Z8;       \
+	VCVTPH2PS    Y8, Z8
+
+// GEMVQ4_0ROW adds four blocks of the row at m (an address) to acc.
+#define GEMVQ4_0ROW(m0, m1, m2, m3, mq, acc) \
+	VMOVDQU      m0, X9;           \
+	VINSERTI32X4 $1, m1, Z9, Z9;   \
+	VINSERTI32X4 $2, m2, Z9, Z9;   \
+	VINSERTI32X4 $3, m3, Z9, Z9;   \
+	VPSRLW       $4, Z9, Z10;      \
+	VPANDD       Z31, Z9, Z9;      \
+	VPANDD       Z31, Z10, Z10;    \
+	VMOVDQA32    Z6, Z11;          \
+	VPDPBUSD     Z4, Z9, Z11;      \
+	VPDPBUSD     Z5, Z10, Z11;     \
+	VCVTDQ2PS    Z11, Z11;         \
+	VPERMW       mq, Z29, Z12;     \
+	VCVTPH2PS    Y12, Z12;         \
+	VMULPS       Z8, Z12, Z12;     \
+	VFMADD231PS  Z12, Z11, acc
+
+// gemvQ8_0x4: the token's scale words for Q4_0's lane order, four lanes
+// per block (Q8_0 blocks 34 bytes apart, the second table from 64 bytes
+// on).
+DATA gemvQ8_0x4<>+0(SB)/8, $0x0000000000000000
+DATA gemvQ8_0x4<>+8(SB)/8, $0x0011001100110011
+DATA gemvQ8_0x4<>+16(SB)/8, $0x0022002200220022
+DATA gemvQ8_0x4<>+24(SB)/8, $0x0033003300330033
+DATA gemvQ8_0x4<>+32(SB)/8, $0
+DATA gemvQ8_0x4<>+40(SB)/8, $0
+DATA gemvQ8_0x4<>+48(SB)/8, $0
+DATA gemvQ8_0x4<>+56(SB)/8, $0
+GLOBL gemvQ8_0x4<>(SB), RODATA|NOPTR, $64
+
+// GEMVDONE1 stores the horizontal sum of Z0 to the float at DX.
+#define GEMVDONE1 \
+	VEXTRACTF64X4 $1, Z0, Y4; \
+	VADDPS        Y4, Y0, Y0; \
+	VEXTRACTF128  $1, Y0, X4; \
+	VADDPS        X4, X0, X0; \
+	VHADDPS       X0, X0, X0; \
+	VHADDPS       X0, X0, X0; \
+	VMOVSS        X0, (DX);   \
+	VZEROUPPER;               \
+	RET
+
+// func gemvQ4_0VNNI(w, x *byte, nb int, dst *float32)
+// *dst = Σ over nb blocks (a multiple of 4) of the row at w · x.
+TEXT ·gemvQ4_0VNNI(SB), NOSPLIT, $0-32
+	GEMVSTART
+	MOVL         $0x0F0F0F0F, AX
+	VPBROADCASTD AX, Z31
+	MOVL         $0x08080808, AX
+	VPBROADCASTD AX, Z30
+	VMOVDQU32    gemvIdxQ4_0<>(SB), Y29
+	VMOVDQU64    gemvQ8_0x4<>(SB), Z28
+
+q4gemv1:
+	GEMVQ4_0TOKEN
+	GEMVQ4_0ROW(2(SI), 20(SI), 38(SI), 56(SI), (SI), Z0)
+	ADDQ $72, SI
+	ADDQ $136, DI
+	SUBQ $4, CX
+	JNZ  q4gemv1
+	GEMVDONE1

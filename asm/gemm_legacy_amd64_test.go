@@ -40,10 +40,15 @@ func needAVX2(t testing.TB) {
 // outside the block must stay NaN.
 func checkTiled(t *testing.T, ti *tiled, n int, w []byte, rb, rows int, x []byte, xb, toks int) int {
 	t.Helper()
-	wt := ti.t
 	gemm := ti.gemm(1, func(int, []byte, int, int, []byte, int, int, []float32, int) {
-		t.Fatalf("%s %d×%d: went to the row dots", wt, rows, toks)
+		t.Fatalf("%s %d×%d: went to the row dots", ti.t, rows, toks)
 	})
+	return checkGemm(t, ti.t, gemm, n, w, rb, rows, x, xb, toks)
+}
+
+// checkGemm is checkTiled for any GemmKernel of wt.
+func checkGemm(t *testing.T, wt quant.Type, gemm GemmKernel, n int, w []byte, rb, rows int, x []byte, xb, toks int) int {
+	t.Helper()
 	tr, _ := wt.Traits()
 	rowBytes := n / tr.BlockSize * tr.BlockBytes
 	xtr, _ := tr.VecDotType.Traits()
@@ -203,19 +208,7 @@ func FuzzTiledGemm(f *testing.F) {
 		nt := 1 + int(toks)%20
 		n := nb * 32
 		xtr, _ := tr.VecDotType.Traits()
-		w := make([]byte, nr*nb*tr.BlockBytes)
-		x := make([]byte, nt*nb*xtr.BlockBytes)
-		src := rand.New(rand.NewPCG(uint64(len(data)), 7))
-		for i := range w {
-			w[i] = byte(src.Uint32())
-		}
-		for i := range x {
-			x[i] = byte(src.Uint32())
-		}
-		copy(w, data)
-		if len(data) > len(w) {
-			copy(x, data[len(w):])
-		}
+		w, x := fuzzBlocks(data, nr*nb*tr.BlockBytes, nt*nb*xtr.BlockBytes, 7)
 		// Finite scales (and mins, and Q8_1's sums); activation quants are
 		// ±127 at most, as the quantizer writes them (cpu_amd64.go).
 		halves := 1
@@ -294,4 +287,188 @@ func TestTiledSmallCallsUseFlavourRowDots(t *testing.T) {
 			}
 		}
 	}
+}
+
+// decodeKernels are the tiled kernels with a decode GEMV this CPU runs.
+func decodeKernels() []*tiled {
+	if !hasVNNI {
+		return nil
+	}
+	var ks []*tiled
+	for _, t := range []quant.Type{quant.Q4_0, quant.Q4_1, quant.Q5_0, quant.Q5_1, quant.Q8_0, quant.IQ4_NL} {
+		if ti := tiledVNNI[t]; ti.gemv != nil {
+			ks = append(ks, ti)
+		}
+	}
+	return ks
+}
+
+// decodeGemm is ti's GemmKernel as decode calls it.
+func decodeGemm(ti *tiled) GemmKernel {
+	return ti.gemm(tiledMinToks, gemmFromVecDot(flavours[Generic].VecDot[ti.t]))
+}
+
+// TestDecodeGemvEdges covers the decode kernel's edges: several rows,
+// blocks around its four-block step (the last blocks go to
+// the row kernel), one to three tokens, strides wider than a row, random
+// and extreme blocks.
+func TestDecodeGemvEdges(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, ti := range decodeKernels() {
+		wt := ti.t
+		tr, _ := wt.Traits()
+		xtr, _ := tr.VecDotType.Traits()
+		checked := 0
+		for _, nb := range []int{1, 3, 4, 5, 7, 8, 12, 13, 64} {
+			n := nb * 32
+			for _, rows := range []int{1, 3, 4, 5, 8, 11, 16} {
+				for _, toks := range []int{1, 2, 3} {
+					for _, kind := range []string{"normal", "extreme"} {
+						w := quantized(wt, randomFloats(r, rows*n, kind))
+						x := quantized(tr.VecDotType, randomFloats(r, toks*n, kind))
+						rowBytes, xRow := nb*tr.BlockBytes, nb*xtr.BlockBytes
+						rb, xb := rowBytes, xRow
+						if rows%2 == 1 {
+							rb, xb = rowBytes+tr.BlockBytes+3, xRow+5
+							w, x = strided(w, rows, rowBytes, rb), strided(x, toks, xRow, xb)
+						}
+						checked += checkGemm(t, wt, decodeGemm(ti), n, w, rb, rows, x, xb, toks)
+					}
+				}
+			}
+		}
+		t.Logf("%s: %d decode entries match the generic VecDot", wt, checked)
+	}
+}
+
+// TestDecodeGemvMaxQuants: weights and activations at their extreme quants
+// (every nibble 15 or 0, Q8_0 ±127 and −128, activations ±127) with unit
+// scales, where the offset corrections are largest; exact integers expected.
+func TestDecodeGemvMaxQuants(t *testing.T) {
+	for _, ti := range decodeKernels() {
+		wt := ti.t
+		tr, _ := wt.Traits()
+		xtr, _ := tr.VecDotType.Traits()
+		const nb, rows = 8, 4
+		for _, wq := range []byte{0x00, 0xFF, 0x7F, 0x80, 0x0F} {
+			for _, xq := range []byte{0x7F, 0x81} {
+				w := make([]byte, rows*nb*tr.BlockBytes)
+				for i := range w {
+					if i%tr.BlockBytes < 2 {
+						binary.LittleEndian.PutUint16(w[i-i%tr.BlockBytes:], 0x3C00) // 1.0
+					} else {
+						w[i] = wq
+					}
+				}
+				x := make([]byte, nb*xtr.BlockBytes)
+				for i := range x {
+					if i%xtr.BlockBytes < 2 {
+						binary.LittleEndian.PutUint16(x[i-i%xtr.BlockBytes:], 0x3C00)
+					} else {
+						x[i] = xq
+					}
+				}
+				dst := make([]float32, rows)
+				decodeGemm(ti)(nb*32, w, nb*tr.BlockBytes, rows, x, nb*xtr.BlockBytes, 1, dst, rows)
+				// Hand-computed: one element's weight times its activation, times n.
+				var wv float64
+				if wt == quant.Q4_0 {
+					wv = float64(int(wq&0x0F)-8+int(wq>>4)-8) / 2
+				} else {
+					wv = float64(int8(wq))
+				}
+				want := wv * float64(int8(xq)) * nb * 32
+				for i, got := range dst {
+					if float64(got) != want {
+						t.Errorf("%s w=%#x x=%#x: row %d = %g, want %g", wt, wq, xq, i, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// FuzzDecodeGemv compares the decode kernels with the generic VecDot on
+// random bytes taken as weight and activation blocks.
+func FuzzDecodeGemv(f *testing.F) {
+	f.Add(uint8(0), uint8(4), uint8(4), uint8(1), []byte{1, 2, 3})
+	f.Add(uint8(1), uint8(5), uint8(7), uint8(2), []byte{0xFF, 0x80, 0x7F, 0})
+	f.Add(uint8(0), uint8(9), uint8(9), uint8(3), []byte{0x00, 0x3C})
+	f.Fuzz(func(t *testing.T, typ, blocks, rows, toks uint8, data []byte) {
+		ks := decodeKernels()
+		if len(ks) == 0 {
+			t.Skip("no decode kernel on this CPU")
+		}
+		ti := ks[int(typ)%len(ks)]
+		tr, _ := ti.t.Traits()
+		xtr, _ := tr.VecDotType.Traits()
+		nb := 1 + int(blocks)%20
+		nr := 1 + int(rows)%12
+		nt := 1 + int(toks)%(tiledMinToks-1)
+		w, x := fuzzBlocks(data, nr*nb*tr.BlockBytes, nt*nb*xtr.BlockBytes, 9)
+		sanitizeScales(w, tr.BlockBytes, 1)
+		sanitizeScales(x, xtr.BlockBytes, 1)
+		for i := range x {
+			if i%xtr.BlockBytes >= 2 && x[i] == 0x80 {
+				x[i] = 0x81
+			}
+		}
+		checkGemm(t, ti.t, decodeGemm(ti), nb*32, w, nb*tr.BlockBytes, nr, x, nb*xtr.BlockBytes, nt)
+	})
+}
+
+// BenchmarkDecodeGemv streams a weight matrix of 16384 rows × 4096
+// elements (38 MB as Q4_0: past this CPU's L2 and L3) through one token:
+// the flavour's old row dots against the decode kernel, one MatMul-sized
+// block (gemvRows rows) per call, as decode runs it.
+func BenchmarkDecodeGemv(b *testing.B) {
+	r := rand.New(rand.NewPCG(15, 16))
+	const n, rows = 4096, 16384
+	for _, ti := range decodeKernels() {
+		tr, _ := ti.t.Traits()
+		// Random quants with finite scales (quantizing 64M floats would
+		// take longer than the benchmark).
+		w := make([]byte, rows*n/32*tr.BlockBytes)
+		for i := range w {
+			w[i] = byte(r.Uint32())
+		}
+		sanitizeScales(w, tr.BlockBytes, 1)
+		x := quantized(tr.VecDotType, randomFloats(r, n, "normal"))
+		dst := make([]float32, rows)
+		rb := len(w) / rows
+		for _, k := range []struct {
+			name string
+			gemm GemmKernel
+		}{
+			{"rowdots", gemmFromVecDot(flavours[AVX512].VecDot[ti.t])},
+			{"gemv", ti.gemm(tiledMinToks, nil)},
+		} {
+			b.Run(fmt.Sprintf("%s/%s", ti.t, k.name), func(b *testing.B) {
+				b.SetBytes(int64(len(w)))
+				for b.Loop() {
+					for r0 := 0; r0 < rows; r0 += gemvRows {
+						k.gemm(n, w[r0*rb:], rb, gemvRows, x, len(x), 1, dst[r0:], rows)
+					}
+				}
+			})
+		}
+	}
+}
+
+// fuzzBlocks returns wBytes of weights and xBytes of activations: the fuzzer's
+// data first, then bytes from a generator seeded by its length.
+func fuzzBlocks(data []byte, wBytes, xBytes int, seed uint64) (w, x []byte) {
+	w, x = make([]byte, wBytes), make([]byte, xBytes)
+	src := rand.New(rand.NewPCG(uint64(len(data)), seed))
+	for i := range w {
+		w[i] = byte(src.Uint32())
+	}
+	for i := range x {
+		x[i] = byte(src.Uint32())
+	}
+	copy(w, data)
+	if len(data) > len(w) {
+		copy(x, data[len(w):])
+	}
+	return w, x
 }
