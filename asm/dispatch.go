@@ -134,7 +134,8 @@ func Use(l Level) error {
 		return fmt.Errorf("kernel flavour %q is not available (have %v)", l, Available())
 	}
 	g := flavours[Generic]
-	merged := &Kernels{VecDot: map[quant.Type]func(int, []byte, []byte) float32{}, Gemm: map[quant.Type]GemmKernel{}, Dot: k.Dot, DotF16: k.DotF16, DotBF16: k.DotBF16}
+	merged := *k // the flavour's own kernels; nil ones are filled in below
+	merged.VecDot, merged.Gemm = map[quant.Type]func(int, []byte, []byte) float32{}, map[quant.Type]GemmKernel{}
 	for t, f := range g.VecDot {
 		merged.VecDot[t] = f
 	}
@@ -144,7 +145,8 @@ func Use(l Level) error {
 	for t, f := range k.Gemm {
 		merged.Gemm[t] = f
 	}
-	fillGemm(merged) // the flavour's own row dots where it has no Gemm
+	fillGemm(&merged) // the flavour's own row dots where it has no Gemm
+	// Every single kernel the flavour lacks is the generic one.
 	if merged.Dot == nil {
 		merged.Dot = g.Dot
 	}
@@ -154,8 +156,6 @@ func Use(l Level) error {
 	if merged.DotBF16 == nil {
 		merged.DotBF16 = g.DotBF16
 	}
-	// Attention kernels.
-	merged.ExpSub, merged.Axpy, merged.AxpyF16 = k.ExpSub, k.Axpy, k.AxpyF16
 	if merged.ExpSub == nil {
 		merged.ExpSub = g.ExpSub
 	}
@@ -165,9 +165,20 @@ func Use(l Level) error {
 	if merged.AxpyF16 == nil {
 		merged.AxpyF16 = g.AxpyF16
 	}
-	mergeFloatGemm(merged, k) // float products, after the row dots they fall back to
-	mergeVec(merged, k, g)    // elementwise kernels
-	active, activeLevel = merged, l
+	if merged.RMSNorm == nil {
+		merged.RMSNorm = g.RMSNorm
+	}
+	if merged.SiLUMul == nil {
+		merged.SiLUMul = g.SiLUMul
+	}
+	if merged.Add == nil {
+		merged.Add = g.Add
+	}
+	if merged.ToF16 == nil {
+		merged.ToF16 = g.ToF16
+	}
+	mergeFloatGemm(&merged, k) // float products, after the row dots they fall back to
+	active, activeLevel = &merged, l
 	return nil
 }
 

@@ -29,24 +29,6 @@ func dotGeneric(x, y []float32) float32 {
 // to even, as quant.F32ToF16): the F16 KV cache's stores.
 func ToF16(dst []uint16, x []float32) { active.ToF16(dst[:len(x)], x) }
 
-// mergeVec fills merged's elementwise kernels from flavour k, else from the
-// generic flavour g.
-func mergeVec(merged, k, g *Kernels) {
-	merged.RMSNorm, merged.SiLUMul, merged.Add, merged.ToF16 = k.RMSNorm, k.SiLUMul, k.Add, k.ToF16
-	if merged.ToF16 == nil {
-		merged.ToF16 = g.ToF16
-	}
-	if merged.RMSNorm == nil {
-		merged.RMSNorm = g.RMSNorm
-	}
-	if merged.SiLUMul == nil {
-		merged.SiLUMul = g.SiLUMul
-	}
-	if merged.Add == nil {
-		merged.Add = g.Add
-	}
-}
-
 // vecExps holds each flavour's vector exp (the one inside its SiLUMul),
 // for the tests that measure it against math.Exp.
 var vecExps = map[Level]func(dst, x []float32){}
