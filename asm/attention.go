@@ -119,10 +119,7 @@ func (at *attnTask[E]) runOnline(s *attnScratch, lo, hi int) {
 		pos := at.pos0 + t
 		kvOff := kvh * hd
 		h0 := kvh * group // first query head of the group
-		first := 0
-		if a.Window > 0 {
-			first = max(0, pos-a.Window+1)
-		}
+		first := a.firstVisible(pos)
 		clear(s.acc)
 		for g := range group {
 			runMax[g], norm[g] = float32(math.Inf(-1)), 0
@@ -190,10 +187,7 @@ func (at *attnTask[E]) runHalf(s *attnScratch, lo, hi int) {
 		pos := at.pos0 + t
 		kvOff := kvh * hd
 		h0 := kvh * group // first query head of the group
-		first := 0
-		if a.Window > 0 {
-			first = max(0, pos-a.Window+1)
-		}
+		first := a.firstVisible(pos)
 		seen := pos + 1 - first
 		s.score = growF32(s.score, group*seen)
 
@@ -613,4 +607,13 @@ func axpyCacheRow[E float32 | uint16](k *Kernels, acc []float32, row []E, p floa
 	case []uint16:
 		k.AxpyF16(acc, r, p)
 	}
+}
+
+// firstVisible returns the first cache position a query at pos attends
+// to: 0, or the start of its sliding window.
+func (a Attn) firstVisible(pos int) int {
+	if a.Window > 0 {
+		return max(0, pos-a.Window+1)
+	}
+	return 0
 }
