@@ -243,6 +243,29 @@ func TestRope(t *testing.T) {
 	}
 }
 
+// refScores returns query t's head-h scores against cache positions
+// 0…pos in float64: scaled, soft-capped, and −Inf where masked (outside the
+// sliding window).
+func refScores(q, keys []float32, a Attn, t, h, pos int) []float64 {
+	hd, kv := a.HeadDim, h/(a.Heads/a.KVHeads)
+	scores := make([]float64, pos+1)
+	for j := range scores {
+		var s float64
+		for i := range hd {
+			s += float64(q[(t*a.Heads+h)*hd+i]) * float64(keys[(j*a.KVHeads+kv)*hd+i])
+		}
+		s *= float64(a.Scale)
+		if a.Softcap > 0 {
+			s = float64(a.Softcap) * math.Tanh(s/float64(a.Softcap))
+		}
+		if a.Window > 0 && pos-j >= a.Window {
+			s = math.Inf(-1)
+		}
+		scores[j] = s
+	}
+	return scores
+}
+
 // refAttention builds the full score matrix with explicit masks: the way
 // the model's Python reference computes attention.
 func refAttention(q []float32, n int, keys, values []float32, pos0 int, a Attn) []float64 {
@@ -252,21 +275,7 @@ func refAttention(q []float32, n int, keys, values []float32, pos0 int, a Attn) 
 		pos := pos0 + t
 		for h := range a.Heads {
 			kv := h / (a.Heads / a.KVHeads)
-			scores := make([]float64, pos+1)
-			for j := range scores {
-				var s float64
-				for i := range hd {
-					s += float64(q[(t*a.Heads+h)*hd+i]) * float64(keys[(j*a.KVHeads+kv)*hd+i])
-				}
-				s *= float64(a.Scale)
-				if a.Softcap > 0 {
-					s = float64(a.Softcap) * math.Tanh(s/float64(a.Softcap))
-				}
-				if a.Window > 0 && pos-j >= a.Window {
-					s = math.Inf(-1)
-				}
-				scores[j] = s
-			}
+			scores := refScores(q, keys, a, t, h, pos)
 			m := math.Inf(-1)
 			for _, s := range scores {
 				m = max(m, s)

@@ -274,21 +274,9 @@ func refAttentionHalf(q []float32, n int, keys, values []float32, pos0 int, a At
 		pos := pos0 + t
 		for h := range a.Heads {
 			kv := h / (a.Heads / a.KVHeads)
-			scores := make([]float64, pos+1)
+			scores := refScores(q16, keys, a, t, h, pos)
 			m := math.Inf(-1)
-			for j := range scores {
-				var s float64
-				for i := range hd {
-					s += float64(q16[(t*a.Heads+h)*hd+i]) * float64(keys[(j*a.KVHeads+kv)*hd+i])
-				}
-				s *= float64(a.Scale)
-				if a.Softcap > 0 {
-					s = float64(a.Softcap) * math.Tanh(s/float64(a.Softcap))
-				}
-				if a.Window > 0 && pos-j >= a.Window {
-					s = math.Inf(-1)
-				}
-				scores[j] = s
+			for _, s := range scores {
 				m = max(m, s)
 			}
 			var sum float64
