@@ -9,18 +9,6 @@ import (
 	"github.com/narallm/nara/quant"
 )
 
-// decodeRow returns the elements of one row as float32: a view of src when it
-// already is aligned little-endian float32, else buf filled by decoding.
-func decodeRow(buf []float32, src []byte, t quant.Type) []float32 {
-	if t == quant.F32 {
-		if v := f32View(src); v != nil {
-			return v
-		}
-	}
-	toF32Generic(buf, src, t)
-	return buf
-}
-
 func toF32Generic(dst []float32, src []byte, t quant.Type) {
 	switch t {
 	case quant.F32:

@@ -111,12 +111,6 @@ func Parallel(n int, f func(lo, hi int)) {
 	parallelFor(n, minWork, funcTask(f))
 }
 
-// parallelRows runs f over [0, rows) on the pool when rows × workPerRow
-// multiply-adds are worth sharing, else on the caller.
-func parallelRows(rows, workPerRow int, f func(lo, hi int)) {
-	parallelFor(rows, workPerRow, funcTask(f))
-}
-
 // minWork is the least work (in multiply-adds) worth waking another thread
 // for: a wake-up costs a few microseconds.
 const minWork = 1 << 16

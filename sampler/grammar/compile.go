@@ -204,7 +204,6 @@ func (c *compiler) class(k class) int32 {
 // string. A worklist keeps it linear in the grammar's size.
 func (g *Grammar) nullable() []bool {
 	null := make([]bool, len(g.crules))
-	type occurrence struct{ rule, alt int }
 	// pending[alt] counts the references of an alternative not yet known
 	// nullable; an alternative with a character never becomes nullable.
 	var pending []int

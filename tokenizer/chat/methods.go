@@ -15,8 +15,6 @@ var unsafeMethods = map[string]map[string]bool{
 	"dict": {"clear": true, "pop": true, "popitem": true, "setdefault": true, "update": true},
 }
 
-type methodFunc func(r *renderer, recv any, args []any, kw []kwArg) (any, error)
-
 type methodSpec struct {
 	params   []string
 	defaults []any // for the trailing params
