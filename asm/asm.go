@@ -26,7 +26,12 @@ func Dot(x, y []float32) float32 { return active.Dot(x, y[:len(x)]) }
 // GGUF and safetensors store an out×in projection). dst has n·rows elements,
 // x has n·cols. Validate w once with CheckMatrix.
 func MatMul(dst, x []float32, w []byte, wt quant.Type, rows, cols, n int) {
-	matMul(dst[:n*rows], x[:n*cols], w, wt, rows, cols, n)
+	matMul(dst[:n*rows], x[:n*cols], w, wt, rows, cols, n, false)
+}
+
+// MatMulPacked is MatMul for a matrix that Pack wrote.
+func MatMulPacked(dst, x []float32, w []byte, wt quant.Type, rows, cols, n int) {
+	matMul(dst[:n*rows], x[:n*cols], w, wt, rows, cols, n, true)
 }
 
 // ToF32 decodes len(dst) elements of type t from src (one matrix row, say an

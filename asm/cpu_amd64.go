@@ -80,6 +80,7 @@ func avx512Kernels() *Kernels {
 	}
 	addLegacyGemms(k, AVX512)
 	addKQuantGemms(k, AVX512)
+	addPackedGemms(k, AVX512) // packed_amd64.go
 	for _, p := range []struct {
 		t           quant.Type
 		quads, rest legacyKernel

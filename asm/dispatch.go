@@ -32,6 +32,11 @@ type Kernels struct {
 	// gets one built from its VecDot[t].
 	Gemm map[quant.Type]GemmKernel
 
+	// Packed[t] is Gemm for a matrix of t in the packed layout (packed.go):
+	// w covers whole 16-row groups. A flavour without one for t gets one
+	// that unpacks each group for its Gemm.
+	Packed map[quant.Type]GemmKernel
+
 	// Dot returns Σ x[i]·y[i] over len(x) float32s.
 	Dot func(x, y []float32) float32
 	// DotF16 and DotBF16 return Σ w[i]·x[i] for a row of len(x) half or
@@ -146,6 +151,11 @@ func Use(l Level) error {
 		merged.Gemm[t] = f
 	}
 	fillGemm(&merged) // the flavour's own row dots where it has no Gemm
+	merged.Packed = map[quant.Type]GemmKernel{}
+	for t, f := range k.Packed {
+		merged.Packed[t] = f
+	}
+	fillPacked(&merged)
 	// Every single kernel the flavour lacks is the generic one.
 	if merged.Dot == nil {
 		merged.Dot = g.Dot

@@ -83,9 +83,9 @@ var (
 )
 
 // The repacking transposes 4×4 dwords within 128-bit lanes: row 4i+j of a
-// 16-row group lands in lane 4j+i, row 2i+j of an 8-row group in 4j+i.
-func lane16(r int) int { return r%4*4 + r/4 }
-func lane8(r int) int  { return r%2*4 + r/2 }
+// 16-row group lands in lane 4j+i (lane16, packed.go), row 2i+j of an
+// 8-row group in 4j+i.
+func lane8(r int) int { return r%2*4 + r/2 }
 
 // tiledScratch holds one call's repacked weights and activations; calls
 // on different threads take different ones from tiledScratches.
@@ -96,14 +96,6 @@ type tiledScratch struct {
 }
 
 var tiledScratches = sync.Pool{New: func() any { return new(tiledScratch) }}
-
-// grow returns b with length n, reusing its storage when it is big enough.
-func grow(b []byte, n int) []byte {
-	if cap(b) < n {
-		return make([]byte, n)
-	}
-	return b[:n]
-}
 
 // gemm returns the GemmKernel: the call's activations are prepared once,
 // then each group of rows is repacked and multiplied with all tokens.

@@ -26,6 +26,56 @@
 // The macros that read arguments come first: go vet checks FP references
 // against the function above them.
 
+// PACKEDGEMV(LOADW, pb, scales, lg, lb): the body of a packed GEMV:
+// for each of groups 16-row groups (pb·nb bytes each), over nb blocks,
+// f += float(−off·Σx + Σ_g W_g·x_g) · (d_w · d_x) exactly as the tile
+// kernel's TOKEN does for one token, then the 16 sums in row order to
+// dst. The integer dot runs as two chains (Z9, Z10) to halve its latency.
+// Registers: SI = packed block, DI = the token's quants (xp), R8 = its
+// (−off·Σx, d_x) entries (xs), CX = blocks left, BX = groups left,
+// DX = dst, Z14 = 0x0F bytes, Z11 = tiledPerm.
+#define PACKEDGEMV(LOADW, pb, scales, lg, lb) \
+	MOVQ         w+0(FP), SI;        \
+	MOVQ         groups+32(FP), BX;  \
+	MOVQ         dst+40(FP), DX;     \
+	MOVL         $0x0F0F0F0F, AX;    \
+	VPBROADCASTD AX, Z14;            \
+	VMOVDQU32    tiledPerm<>(SB), Z11; \
+lg:                                  \
+	MOVQ   xp+16(FP), DI;            \
+	MOVQ   xs+24(FP), R8;            \
+	MOVQ   nb+8(FP), CX;             \
+	VPXORD Z0, Z0, Z0;               \
+lb:                                  \
+	LOADW;                           \
+	VPBROADCASTD  0(R8), Z9;         \
+	VPXORD        Z10, Z10, Z10;     \
+	VPDPBUSD.BCST 0(DI), Z16, Z9;    \
+	VPDPBUSD.BCST 4(DI), Z17, Z10;   \
+	VPDPBUSD.BCST 8(DI), Z18, Z9;    \
+	VPDPBUSD.BCST 12(DI), Z19, Z10;  \
+	VPDPBUSD.BCST 16(DI), Z20, Z9;   \
+	VPDPBUSD.BCST 20(DI), Z21, Z10;  \
+	VPDPBUSD.BCST 24(DI), Z22, Z9;   \
+	VPDPBUSD.BCST 28(DI), Z23, Z10;  \
+	VPADDD        Z10, Z9, Z9;       \
+	VCVTDQ2PS     Z9, Z9;            \
+	VCVTPH2PS     scales(SI), Z8;    \
+	VMULPS.BCST   4(R8), Z8, Z8;     \
+	VFMADD231PS   Z8, Z9, Z0;        \
+	ADDQ          $pb, SI;           \
+	ADDQ          $32, DI;           \
+	ADDQ          $8, R8;            \
+	DECQ          CX;                \
+	JNZ           lb;                \
+	VPERMPS       Z0, Z11, Z0;       \
+	VMOVUPS       Z0, (DX);          \
+	ADDQ          $64, DX;           \
+	DECQ          BX;                \
+	JNZ           lg;                \
+	VZEROUPPER;                      \
+	RET
+
 // GEMM16(LOADW, TOKEN, pb, labels…): the tile kernel body:
 // dst[c·ldd + r] = Σ_b (row r of block b)·(token c of block b) for
 // r < rows (≤ 16) and c < toks, eight tokens at a time in Z16..Z23, then
@@ -1114,3 +1164,87 @@ q4gemv1:
 	SUBQ $4, CX
 	JNZ  q4gemv1
 	GEMVDONE1
+
+// Packed weights (packed.go): 16 rows interleaved block by block, each
+// block's quant dwords already in TRANSPOSE4's lane order, then the 16
+// half scales. PACKED4/PACKED8 are the bytes of one packed Q4_0 / Q8_0 block.
+#define PACKED4 288
+#define PACKED8 544
+
+// func repackPackedQ4_0VNNI(w *byte, nb int, pack *byte)
+// The tile kernel's pack (W0..W7, d_w) of nb packed Q4_0 blocks: the
+// nibbles split, the scales widened; no gather, no transpose.
+TEXT ·repackPackedQ4_0VNNI(SB), NOSPLIT, $0-24
+	MOVQ         w+0(FP), SI
+	MOVQ         nb+8(FP), CX
+	MOVQ         pack+16(FP), DI
+	MOVL         $0x0F0F0F0F, DX
+	VPBROADCASTD DX, Z14
+
+rpk4:
+	VMOVDQU32 0(SI), Z16
+	VMOVDQU32 64(SI), Z17
+	VMOVDQU32 128(SI), Z18
+	VMOVDQU32 192(SI), Z19
+	VCVTPH2PS 256(SI), Z8
+	SPLIT16
+	STOREPACK
+	ADDQ      $PACKED4, SI
+	ADDQ      $PACKBLOCK, DI
+	DECQ      CX
+	JNZ       rpk4
+	VZEROUPPER
+	RET
+
+// func repackPackedQ8_0VNNI(w *byte, nb int, pack *byte)
+// The same for packed Q8_0: the quants are already unsigned (XOR 0x80).
+TEXT ·repackPackedQ8_0VNNI(SB), NOSPLIT, $0-24
+	MOVQ w+0(FP), SI
+	MOVQ nb+8(FP), CX
+	MOVQ pack+16(FP), DI
+
+rpk8:
+	VMOVDQU32 0(SI), Z16
+	VMOVDQU32 64(SI), Z17
+	VMOVDQU32 128(SI), Z18
+	VMOVDQU32 192(SI), Z19
+	VMOVDQU32 256(SI), Z20
+	VMOVDQU32 320(SI), Z21
+	VMOVDQU32 384(SI), Z22
+	VMOVDQU32 448(SI), Z23
+	VCVTPH2PS 512(SI), Z8
+	STOREPACK
+	ADDQ      $PACKED8, SI
+	ADDQ      $PACKBLOCK, DI
+	DECQ      CX
+	JNZ       rpk8
+	VZEROUPPER
+	RET
+
+#define LOADPACKED4 \
+	VMOVDQU32 0(SI), Z16;   \
+	VMOVDQU32 64(SI), Z17;  \
+	VMOVDQU32 128(SI), Z18; \
+	VMOVDQU32 192(SI), Z19; \
+	SPLIT16
+
+#define LOADPACKED8 \
+	VMOVDQU32 0(SI), Z16;   \
+	VMOVDQU32 64(SI), Z17;  \
+	VMOVDQU32 128(SI), Z18; \
+	VMOVDQU32 192(SI), Z19; \
+	VMOVDQU32 256(SI), Z20; \
+	VMOVDQU32 320(SI), Z21; \
+	VMOVDQU32 384(SI), Z22; \
+	VMOVDQU32 448(SI), Z23
+
+// func gemvPackedQ4_0VNNI(w *byte, nb int, xp, xs *byte, groups int, dst *float32)
+// dst[r] = row r · token for the 16·groups rows of packed Q4_0 at w, the
+// token prepared by prepQ8_0VNNI (one token, off 8).
+TEXT ·gemvPackedQ4_0VNNI(SB), NOSPLIT, $0-48
+	PACKEDGEMV(LOADPACKED4, PACKED4, 256, pg4, pb4)
+
+// func gemvPackedQ8_0VNNI(w *byte, nb int, xp, xs *byte, groups int, dst *float32)
+// The same for packed Q8_0 (off 128).
+TEXT ·gemvPackedQ8_0VNNI(SB), NOSPLIT, $0-48
+	PACKEDGEMV(LOADPACKED8, PACKED8, 512, pg8, pb8)

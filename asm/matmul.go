@@ -14,9 +14,13 @@ import (
 // the flavour's GemmKernel, block by block of gemmRows rows × gemmToks
 // tokens — the same integer arithmetic as llama.cpp. Blocks are shared out
 // among the pool's threads.
-func matMul(dst, x []float32, w []byte, wt quant.Type, rows, cols, n int) {
+//
+// packed says that w is in the packed layout (packed.go); the blocks are
+// then whole 16-row groups, and a decode step's blocks are packedGemvRows
+// rows so that the kernel's token preparation is shared by several groups.
+func matMul(dst, x []float32, w []byte, wt quant.Type, rows, cols, n int, packed bool) {
 	rb, err := RowBytes(wt, cols)
-	if err != nil || len(w) != rows*rb {
+	if err != nil || len(w) != rows*rb || packed && !CanPack(wt, rows, cols) {
 		panic("asm.MatMul: weight matrix does not match its shape")
 	}
 	mt := matMulTasks.Get().(*matMulTask)
@@ -27,7 +31,11 @@ func matMul(dst, x []float32, w []byte, wt quant.Type, rows, cols, n int) {
 		parallelFor(rows, cols*n, mt)
 	default:
 		tr, _ := wt.Traits()
-		if mt.gemm = active.Gemm[wt]; mt.gemm == nil {
+		mt.gemm = active.Gemm[wt]
+		if packed {
+			mt.gemm = active.Packed[wt]
+		}
+		if mt.gemm == nil {
 			panic("asm.MatMul: no kernel for " + wt.String())
 		}
 		xb, err := RowBytes(tr.VecDotType, cols)
@@ -45,6 +53,9 @@ func matMul(dst, x []float32, w []byte, wt quant.Type, rows, cols, n int) {
 		mt.blockRows = gemmRows
 		if n < gemvToks {
 			mt.blockRows = gemvRows
+			if packed {
+				mt.blockRows = packedGemvRows
+			}
 		}
 		rowBlocks, tokBlocks := (rows+mt.blockRows-1)/mt.blockRows, (n+gemmToks-1)/gemmToks
 		parallelFor(rowBlocks*tokBlocks, mt.blockRows*min(n, gemmToks)*cols, mt)
@@ -69,12 +80,17 @@ func matMul(dst, x []float32, w []byte, wt quant.Type, rows, cols, n int) {
 // Decoding (fewer than gemvToks tokens, where the legacy kernels take
 // their row dots: tiledMinToks) uses blocks of gemvRows rows: row dots
 // have no per-call work to spread, and small blocks share even the
-// 256-row K and V projections among the threads.
+// 256-row K and V projections among the threads. A packed matrix's decode
+// kernel prepares the token once per call, so its blocks are
+// packedGemvRows rows: four 16-row groups per preparation, and still
+// four blocks of a 256-row projection for the threads to share.
 const (
 	gemmRows = 256
 	gemmToks = 128
 	gemvRows = 16
 	gemvToks = 4
+
+	packedGemvRows = 64
 )
 
 // matMulTask is one MatMul call as a pool task. They are recycled (with

@@ -67,6 +67,18 @@ func (m *Model) Close() error {
 	return errors.Join(errs...)
 }
 
+// Release tells the OS that b, bytes of one of the model's tensors, will
+// not be read again soon: their pages leave the process's resident set.
+// The runtime calls it for weights it copied into another layout.
+func (m *Model) Release(b []byte) {
+	if m.GGUF != nil {
+		m.GGUF.Release(b)
+	}
+	if m.HF != nil {
+		m.HF.Release(b)
+	}
+}
+
 // Weight returns tensor name, checking its shape (row-major, outermost first)
 // when one is given. The error names the model, the tensor and both shapes.
 func (m *Model) Weight(name string, shape ...int) (*Tensor, error) {

@@ -77,7 +77,7 @@ func (m *Model) Forward(c *Cache, tokens []int, pos int, opt Options) ([]float32
 
 	// Token embedding (Gemma scales it by √dim).
 	for t, tok := range tokens {
-		asm.ToF32(x[t*D:(t+1)*D], m.embed.row(tok), m.embed.typ)
+		m.embed.decodeRow(x[t*D:(t+1)*D], tok)
 	}
 	if cfg.EmbedScale != 1 {
 		asm.Scale(x, cfg.EmbedScale)
@@ -200,6 +200,10 @@ func (m *Model) check(c *Cache, tokens []int, pos int) error {
 
 // matMul applies w to n row vectors: dst[i] = w · x[i].
 func matMul(dst, x []float32, w matrix, n int) {
+	if w.packed {
+		asm.MatMulPacked(dst, x, w.data, w.typ, w.rows, w.cols, n)
+		return
+	}
 	asm.MatMul(dst, x, w.data, w.typ, w.rows, w.cols, n)
 }
 

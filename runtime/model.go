@@ -22,17 +22,23 @@ import (
 	"github.com/narallm/nara/quant"
 )
 
-// matrix is a weight matrix [rows, cols] (out × in) as stored in the file.
+// matrix is a weight matrix [rows, cols] (out × in): a view into the
+// mapped file, or after pack (pack.go) the kernels' packed copy of it.
 type matrix struct {
 	data       []byte
 	typ        quant.Type
 	rows, cols int
+	packed     bool // data is in asm's packed layout
 }
 
-// row returns the bytes of row r (an embedding row, say).
-func (w matrix) row(r int) []byte {
+// decodeRow writes row r as floats into dst (an embedding lookup).
+func (w matrix) decodeRow(dst []float32, r int) {
+	if w.packed {
+		asm.PackedRowF32(dst, w.data, w.typ, w.cols, r)
+		return
+	}
 	rb := len(w.data) / w.rows
-	return w.data[r*rb : (r+1)*rb]
+	asm.ToF32(dst, w.data[r*rb:(r+1)*rb], w.typ)
 }
 
 // sub returns the sub-matrix of rows [lo, hi): how fused projections (Phi-3's
@@ -68,6 +74,8 @@ type Model struct {
 
 	ropeFull, ropeLocal *rope
 	slidingLayers       bool // some layers use ropeLocal
+
+	packedBytes int // weight bytes copied into the packed layout (pack.go)
 }
 
 // New builds a Model from an opened file, checking every tensor it needs
@@ -136,6 +144,9 @@ func New(lm *loader.Model) (*Model, error) {
 	}
 	if b.err != nil {
 		return nil, b.err
+	}
+	if err := m.pack(lm); err != nil {
+		return nil, err
 	}
 	// A bf16 checkpoint runs in PyTorch as a bf16 module, and casting a
 	// module rounds its RoPE inverse-frequency buffer to bf16 too; a later

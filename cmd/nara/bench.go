@@ -51,8 +51,9 @@ func runBench(args []string, stdout io.Writer) error {
 	hwOnly := fs.Bool("hw", false, "print only this machine's read bandwidth and FMA peak")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the model tests to this file (for go tool pprof)")
 	kv := fs.String("kv", "f16", "KV cache type: f16 (llama.cpp's default) or f32")
+	repack := fs.Bool("repack", true, "repack weights into the kernels' packed layout at load (false: run them from the file's mapping)")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: nara bench -m MODEL [-p 512] [-n 128] [-t THREADS] [-r 3] [--kv f16] [--json] [--hw]\n\n"+
+		fmt.Fprintln(os.Stderr, "usage: nara bench -m MODEL [-p 512] [-n 128] [-t THREADS] [-r 3] [--kv f16] [--repack=false] [--json] [--hw]\n\n"+
 			"Measures prompt processing (pp: one batch of -p tokens) and text generation\n"+
 			"(tg: -n single-token steps from an empty context) as llama-bench does, in\n"+
 			"tokens/s, mean ± standard deviation over -r repetitions after a warm-up; with\n"+
@@ -96,7 +97,7 @@ func runBench(args []string, stdout io.Writer) error {
 				return err
 			}
 		}
-		results, mem, err = benchModel(*modelPath, *nPrompt, *nGen, *reps, kvType, *asJSON, stdout)
+		results, mem, err = benchModel(*modelPath, *nPrompt, *nGen, *reps, kvType, *repack, *asJSON, stdout)
 		pprof.StopCPUProfile() // a no-op when not profiling
 		if err != nil {
 			return err
@@ -154,7 +155,7 @@ type benchMemory struct {
 func mib(n int64) float64 { return float64(n) / (1 << 20) }
 
 // benchModel loads the model and runs the pp and tg tests.
-func benchModel(modelPath string, nPrompt, nGen, reps int, kv quant.Type, quiet bool, stdout io.Writer) ([]benchResult, benchMemory, error) {
+func benchModel(modelPath string, nPrompt, nGen, reps int, kv quant.Type, repack, quiet bool, stdout io.Writer) ([]benchResult, benchMemory, error) {
 	mem := benchMemory{KVType: kv.String()}
 	path, err := resolveModel(modelPath)
 	if err != nil {
@@ -165,6 +166,7 @@ func benchModel(modelPath string, nPrompt, nGen, reps int, kv quant.Type, quiet 
 		return nil, mem, err
 	}
 	defer lm.Close()
+	runtime.PackWeights = repack
 	m, err := runtime.New(lm)
 	if err != nil {
 		return nil, mem, err
@@ -180,8 +182,8 @@ func benchModel(modelPath string, nPrompt, nGen, reps int, kv quant.Type, quiet 
 		return nil, mem, fmt.Errorf("%w: -p %d / -n %d exceed the context length %d", errUsage, nPrompt, nGen, cfg.ContextLen)
 	}
 	if !quiet {
-		fmt.Fprintf(stdout, "model %s: %s, %.1f MiB of weights per token, %.2f B parameters in matrices; kernels %s, %d threads\n",
-			filepath.Base(path), w.types, float64(w.tokenBytes)/(1<<20), float64(w.layerParams+w.outParams)/1e9, asm.Active(), asm.Threads())
+		fmt.Fprintf(stdout, "model %s: %s, %.1f MiB of weights per token (%.1f MiB packed), %.2f B parameters in matrices; kernels %s, %d threads\n",
+			filepath.Base(path), w.types, float64(w.tokenBytes)/(1<<20), mib(int64(m.PackedBytes())), float64(w.layerParams+w.outParams)/1e9, asm.Active(), asm.Threads())
 	}
 
 	// Random tokens, as llama-bench uses.

@@ -85,6 +85,14 @@ func Open(path string) (*File, error) {
 	return f, nil
 }
 
+// Release tells the OS that tensor bytes b will not be read again soon
+// (mmap.File.Release).
+func (f *File) Release(b []byte) {
+	if f != nil {
+		f.mapping.Release(b)
+	}
+}
+
 // Close releases the mapping made by Open. The tensors' Data must not be used
 // afterwards; Close clears them so that a stale use shows up as empty data
 // rather than a fault.

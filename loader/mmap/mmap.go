@@ -6,6 +6,7 @@ package mmap
 import (
 	"fmt"
 	"os"
+	"unsafe"
 )
 
 // File is a read-only view of a whole file.
@@ -46,6 +47,26 @@ func Open(name string) (*File, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return &File{Name: name, Data: data}, nil
+}
+
+// Release tells the OS that the process will not read b, a part of Data,
+// again soon: the whole pages inside b leave the resident set (they stay in
+// the page cache, and a later read maps them back). Weights that were
+// copied into another layout are released so the process does not hold
+// both. A no-op for a heap copy, or for b outside Data.
+func (m *File) Release(b []byte) {
+	if m == nil || m.unmap == nil || len(b) == 0 || len(m.Data) == 0 {
+		return
+	}
+	base, p := uintptr(unsafe.Pointer(&m.Data[0])), uintptr(unsafe.Pointer(&b[0]))
+	if p < base || p-base+uintptr(len(b)) > uintptr(len(m.Data)) {
+		return
+	}
+	page := uintptr(os.Getpagesize())
+	lo, hi := (p-base+page-1)/page*page, (p-base+uintptr(len(b)))/page*page
+	if lo < hi {
+		release(m.Data[lo:hi])
+	}
 }
 
 // Close releases the mapping. Slices of Data must not be used afterwards.

@@ -225,6 +225,14 @@ func (s *Set) Tensors() []*Tensor {
 	return ts
 }
 
+// Release tells the OS that tensor bytes b will not be read again soon
+// (mmap.File.Release); b may be in any shard.
+func (s *Set) Release(b []byte) {
+	for _, f := range s.Files {
+		f.mm.Release(b)
+	}
+}
+
 // Close closes every shard.
 func (s *Set) Close() error {
 	var errs []error
