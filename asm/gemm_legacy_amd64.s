@@ -1248,3 +1248,78 @@ TEXT ·gemvPackedQ4_0VNNI(SB), NOSPLIT, $0-48
 // The same for packed Q8_0 (off 128).
 TEXT ·gemvPackedQ8_0VNNI(SB), NOSPLIT, $0-48
 	PACKEDGEMV(LOADPACKED8, PACKED8, 512, pg8, pb8)
+
+// SCALESHALF16 gathers the 16 rows' half scales at offset 0, in the lane
+// order of TRANSPOSE4, into Y8 (as halves).
+#define SCALESHALF16 \
+	KXNORW     K1, K1, K1;           \
+	VPGATHERDD 0(SI)(Z15*1), K1, Z8; \
+	VPMOVDW    Z8, Y8
+
+// NEXTROWBLOCK advances the four row pointers by one block of bb bytes.
+#define NEXTROWBLOCK(bb) \
+	ADDQ $bb, SI;  \
+	ADDQ $bb, R8;  \
+	ADDQ $bb, R9;  \
+	ADDQ $bb, R10
+
+// func packQ4_0AVX512(w *byte, rb int, idx *int32, nb int, pack *byte)
+// Writes nb packed Q4_0 blocks (packed.go's legacyFormat) of the 16 rows
+// at w (rb bytes apart; idx = their offsets in lane order): the quant
+// dwords transposed, then the half scales. The load-time twin of
+// repackQ4_0VNNI, without the nibble split.
+TEXT ·packQ4_0AVX512(SB), NOSPLIT, $0-40
+	REPACKSTART
+
+pk40:
+	ROWS16(2)
+	TRANSPOSE4(Z16, Z17, Z18, Z19)
+	SCALESHALF16
+	VMOVDQU32 Z16, 0(DI)
+	VMOVDQU32 Z17, 64(DI)
+	VMOVDQU32 Z18, 128(DI)
+	VMOVDQU32 Z19, 192(DI)
+	VMOVDQU   Y8, 256(DI)
+	NEXTROWBLOCK(18)
+	ADDQ      $PACKED4, DI
+	DECQ      CX
+	JNZ       pk40
+	VZEROUPPER
+	RET
+
+// func packQ8_0AVX512(w *byte, rb int, idx *int32, nb int, pack *byte)
+// The same for Q8_0: eight quant dwords, XOR 0x80 (Z14).
+TEXT ·packQ8_0AVX512(SB), NOSPLIT, $0-40
+	REPACKSTART
+	MOVL         $0x80808080, DX
+	VPBROADCASTD DX, Z14
+
+pk80:
+	ROWS16(2)
+	TRANSPOSE4(Z16, Z17, Z18, Z19)
+	ROWS16(18)
+	TRANSPOSE4(Z20, Z21, Z22, Z23)
+	SCALESHALF16
+	VPXORD    Z14, Z16, Z16
+	VPXORD    Z14, Z17, Z17
+	VPXORD    Z14, Z18, Z18
+	VPXORD    Z14, Z19, Z19
+	VPXORD    Z14, Z20, Z20
+	VPXORD    Z14, Z21, Z21
+	VPXORD    Z14, Z22, Z22
+	VPXORD    Z14, Z23, Z23
+	VMOVDQU32 Z16, 0(DI)
+	VMOVDQU32 Z17, 64(DI)
+	VMOVDQU32 Z18, 128(DI)
+	VMOVDQU32 Z19, 192(DI)
+	VMOVDQU32 Z20, 256(DI)
+	VMOVDQU32 Z21, 320(DI)
+	VMOVDQU32 Z22, 384(DI)
+	VMOVDQU32 Z23, 448(DI)
+	VMOVDQU   Y8, 512(DI)
+	NEXTROWBLOCK(34)
+	ADDQ      $PACKED8, DI
+	DECQ      CX
+	JNZ       pk80
+	VZEROUPPER
+	RET

@@ -122,8 +122,21 @@ func Pack(dst, w []byte, t quant.Type, rows, cols int) error {
 	return nil
 }
 
+// packGroupKernels holds, per type, an assembly version of packGroup
+// where the CPU has one (packed_legacy_amd64.go).
+var packGroupKernels = map[quant.Type]func(dst, w []byte, rb int){}
+
 // packGroup packs 16 rows of w (rb bytes apart) into dst.
 func packGroup(dst, w []byte, t quant.Type, rb int) {
+	if k := packGroupKernels[t]; k != nil && int64(packRows)*int64(rb) <= 1<<31-1 {
+		k(dst, w, rb) // its row offsets are int32
+		return
+	}
+	packGroupGo(dst, w, t, rb)
+}
+
+// packGroupGo is packGroup in Go, from the type's packFormat.
+func packGroupGo(dst, w []byte, t quant.Type, rb int) {
 	f, bb := packFormats[t], traits(t).BlockBytes
 	pb := packRows * bb
 	for b := range rb / bb {
