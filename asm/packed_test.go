@@ -95,7 +95,7 @@ func TestPackChecks(t *testing.T) {
 		t          quant.Type
 		rows, cols int
 	}{
-		{quant.Q4_0, 15, 64}, {quant.Q4_0, 0, 64}, {quant.Q4_0, 16, 48}, {quant.Q4_K, 16, 256}, {quant.F32, 16, 16},
+		{quant.Q4_0, 15, 64}, {quant.Q4_0, 0, 64}, {quant.Q4_0, 16, 48}, {quant.IQ4_XS, 16, 256}, {quant.F32, 16, 16},
 	} {
 		rb, _ := RowBytes(c.t, max(c.cols, 1))
 		w := make([]byte, max(c.rows, 1)*rb)

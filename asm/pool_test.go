@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/narallm/nara/quant"
 )
@@ -121,5 +122,28 @@ func BenchmarkParallelOverhead(b *testing.B) {
 	var sink atomic.Int64
 	for b.Loop() {
 		parallelFor(64, 1<<16, funcTask(func(lo, hi int) { sink.Add(int64(hi - lo)) }))
+	}
+}
+
+// TestSpin: spin returns as soon as done holds, polls spinWait times
+// before giving up, and polls once while the machine is marked busy.
+func TestSpin(t *testing.T) {
+	defer contendedUntil.Store(contendedUntil.Load())
+	contendedUntil.Store(0)
+	calls := 0
+	if !spin(func() bool { calls++; return calls == 3 }) || calls != 3 {
+		t.Fatalf("spin stopped after %d polls, want 3 and true", calls)
+	}
+	calls = 0
+	if spin(func() bool { calls++; return false }) {
+		t.Fatal("spin reported done")
+	}
+	if calls != spinWait && contendedUntil.Load() == 0 {
+		t.Fatalf("spin polled %d times, want spinWait = %d", calls, spinWait)
+	}
+	contendedUntil.Store(clock() + int64(time.Hour))
+	calls = 0
+	if spin(func() bool { calls++; return false }) || calls != 1 {
+		t.Fatalf("while contended: %d polls, want 1", calls)
 	}
 }
