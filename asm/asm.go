@@ -26,12 +26,22 @@ func Dot(x, y []float32) float32 { return active.Dot(x, y[:len(x)]) }
 // GGUF and safetensors store an out×in projection). dst has n·rows elements,
 // x has n·cols. Validate w once with CheckMatrix.
 func MatMul(dst, x []float32, w []byte, wt quant.Type, rows, cols, n int) {
-	matMul(dst[:n*rows], x[:n*cols], w, wt, rows, cols, n, false)
+	ps := [1]Product{{Dst: dst[:n*rows], W: w, Type: wt, Rows: rows}}
+	matMuls(x[:n*cols], cols, n, ps[:])
 }
 
 // MatMulPacked is MatMul for a matrix that Pack wrote.
 func MatMulPacked(dst, x []float32, w []byte, wt quant.Type, rows, cols, n int) {
-	matMul(dst[:n*rows], x[:n*cols], w, wt, rows, cols, n, true)
+	ps := [1]Product{{Dst: dst[:n*rows], W: w, Type: wt, Rows: rows, Packed: true}}
+	matMuls(x[:n*cols], cols, n, ps[:])
+}
+
+// MatMuls computes up to three products of the same n activation vectors
+// x (cols elements each) — Q, K and V, or gate and up — as MatMul and
+// MatMulPacked would one by one, but sharing one quantization of x and one
+// parallel loop.
+func MatMuls(x []float32, cols, n int, ps ...Product) {
+	matMuls(x[:n*cols], cols, n, ps)
 }
 
 // ToF32 decodes len(dst) elements of type t from src (one matrix row, say an

@@ -6,43 +6,97 @@ import (
 	"github.com/narallm/nara/quant"
 )
 
-// matMul computes dst[i·rows+r] = w[r,:]·x[i,:] with the active kernels.
+// Product is one weight matrix of a MatMuls call and where its result goes:
+// Dst[i·Rows + r] = W[r,:]·x[i,:]. W holds Rows rows of the call's cols
+// elements of type Type, row-major, or in the packed layout when Packed
+// (Pack wrote it).
+type Product struct {
+	Dst    []float32
+	W      []byte
+	Type   quant.Type
+	Rows   int
+	Packed bool
+}
+
+// maxProducts is the most products one MatMuls call takes: Q, K and V.
+const maxProducts = 3
+
+// matMuls computes each product of ps against the n activation vectors x
+// (cols each) with the active kernels.
 //
 // Float weights are dotted with the float32 activations directly. For block
 // types the activations are first quantized, once per call, to the type ggml
-// pairs with the weights (Q8_0, Q8_1 or Q8_K), and the product is taken with
-// the flavour's GemmKernel, block by block of gemmRows rows × gemmToks
-// tokens — the same integer arithmetic as llama.cpp. Blocks are shared out
-// among the pool's threads.
+// pairs with the weights (Q8_0, Q8_1 or Q8_K), and the products are taken
+// with the flavour's GemmKernel, block by block of gemmRows rows ×
+// gemmToks tokens — the same integer arithmetic as llama.cpp. The blocks
+// of all products are shared out among the pool's threads in one loop:
+// Q, K and V (or gate and up) cost one quantization and one wait for the
+// slowest thread, not three. Products whose weights pair with different
+// activation types, or float ones, run one after another.
 //
-// packed says that w is in the packed layout (packed.go); the blocks are
-// then whole 16-row groups, and a decode step's blocks are packedGemvRows
-// rows so that the kernel's token preparation is shared by several groups.
-func matMul(dst, x []float32, w []byte, wt quant.Type, rows, cols, n int, packed bool) {
-	rb, err := RowBytes(wt, cols)
-	if err != nil || len(w) != rows*rb || packed && !CanPack(wt, rows, cols) {
-		panic("asm.MatMul: weight matrix does not match its shape")
+// A packed matrix's blocks are whole 16-row groups, and a decode step's
+// blocks are packedGemvRows rows so that the kernel's token preparation
+// is shared by several groups.
+func matMuls(x []float32, cols, n int, ps []Product) {
+	if len(ps) == 0 {
+		return
+	}
+	if len(ps) > maxProducts {
+		panic("asm.MatMuls: more than 3 products")
+	}
+	xt := vecDotType(ps[0].Type)
+	for _, p := range ps {
+		rb, err := RowBytes(p.Type, cols)
+		if err != nil || len(p.W) != p.Rows*rb || p.Packed && !CanPack(p.Type, p.Rows, cols) || len(p.Dst) < n*p.Rows {
+			panic("asm.MatMul: weight matrix does not match its shape")
+		}
+		if vecDotType(p.Type) != xt || xt == quant.F32 {
+			xt = quant.F32 // not one shared quantization: one product at a time
+		}
+	}
+	if xt == quant.F32 && len(ps) > 1 {
+		for i := range ps {
+			matMuls(x, cols, n, ps[i:i+1])
+		}
+		return
 	}
 	mt := matMulTasks.Get().(*matMulTask)
 	defer matMulTasks.Put(mt)
-	*mt = matMulTask{dst: dst, x: x, w: w, wt: wt, rows: rows, cols: cols, n: n, rb: rb, k: active, xq: mt.xq[:0]}
-	switch wt {
-	case quant.F32, quant.F16, quant.BF16:
-		parallelFor(rows, cols*n, mt)
-	default:
-		tr, _ := wt.Traits()
-		mt.gemm = active.Gemm[wt]
-		if packed {
-			mt.gemm = active.Packed[wt]
+	*mt = matMulTask{x: x, cols: cols, n: n, k: active, xq: mt.xq[:0], np: len(ps)}
+	blocks, work := 0, 0
+	for i, p := range ps {
+		pt := &mt.ps[i]
+		pt.Product = p
+		pt.rb, _ = RowBytes(p.Type, cols)
+		pt.blockRows = gemmRows
+		if n < gemvToks {
+			pt.blockRows = gemvRows
+			if p.Packed {
+				pt.blockRows = packedGemvRows
+			}
 		}
-		if mt.gemm == nil {
-			panic("asm.MatMul: no kernel for " + wt.String())
+		if xt == quant.F32 {
+			pt.blockRows = 1 // a float product shares out rows
+		} else if pt.gemm = active.Gemm[p.Type]; p.Packed {
+			pt.gemm = active.Packed[p.Type]
 		}
-		xb, err := RowBytes(tr.VecDotType, cols)
+		if xt != quant.F32 && pt.gemm == nil {
+			panic("asm.MatMul: no kernel for " + p.Type.String())
+		}
+		pt.rowBlocks = (p.Rows + pt.blockRows - 1) / pt.blockRows
+		pt.first = blocks
+		blocks += pt.rowBlocks * ((n + gemmToks - 1) / gemmToks)
+		work = max(work, pt.blockRows*min(n, gemmToks)*cols)
+	}
+	if xt == quant.F32 {
+		mt.ps[0].first, blocks = 0, ps[0].Rows
+		parallelFor(blocks, cols*n, mt)
+	} else {
+		xb, err := RowBytes(xt, cols)
 		if err != nil {
 			panic("asm.MatMul: " + err.Error())
 		}
-		mt.xb, mt.xt = xb, tr.VecDotType
+		mt.xb, mt.xt = xb, xt
 		if cap(mt.xq) < n*xb {
 			mt.xq = make([]byte, n*xb)
 		}
@@ -50,18 +104,23 @@ func matMul(dst, x []float32, w []byte, wt quant.Type, rows, cols, n int, packed
 		mt.quantizing = true
 		parallelFor(n, cols, mt)
 		mt.quantizing = false
-		mt.blockRows = gemmRows
-		if n < gemvToks {
-			mt.blockRows = gemvRows
-			if packed {
-				mt.blockRows = packedGemvRows
-			}
-		}
-		rowBlocks, tokBlocks := (rows+mt.blockRows-1)/mt.blockRows, (n+gemmToks-1)/gemmToks
-		parallelFor(rowBlocks*tokBlocks, mt.blockRows*min(n, gemmToks)*cols, mt)
+		parallelFor(blocks, work, mt)
 	}
 	// Keep the quantization buffer for the next call, not the operands.
 	*mt = matMulTask{xq: mt.xq}
+}
+
+// vecDotType is the activation type t's products quantize to; F32 for
+// the float types (no quantization).
+func vecDotType(t quant.Type) quant.Type {
+	if t == quant.F32 || t == quant.F16 || t == quant.BF16 {
+		return quant.F32
+	}
+	tr, ok := t.Traits()
+	if !ok || tr.VecDot == nil {
+		panic("asm.MatMul: no kernel for " + t.String())
+	}
+	return tr.VecDotType
 }
 
 // The blocks a block-type product is cut into: each is one GemmKernel call
@@ -93,50 +152,62 @@ const (
 	packedGemvRows = 64
 )
 
-// matMulTask is one MatMul call as a pool task. They are recycled (with
+// matMulTask is one MatMuls call as a pool task. They are recycled (with
 // their activation quantization buffer) so that a decode step allocates
 // nothing.
 type matMulTask struct {
-	dst, x     []float32
-	w          []byte
-	wt         quant.Type
-	rows, cols int
-	n          int // tokens
-	rb         int // bytes per weight row
-	k          *Kernels
+	x    []float32
+	cols int
+	n    int // tokens
+	k    *Kernels
+	ps   [maxProducts]productTask
+	np   int
 
-	// Block weights: the activations quantized to xt (wt's VecDotType), xb
-	// bytes per token, and the block kernel.
+	// Block weights: the activations quantized to xt (the weights'
+	// VecDotType), xb bytes per token.
 	xq         []byte
 	xb         int
 	xt         quant.Type
-	gemm       GemmKernel
-	blockRows  int  // weight rows per GemmKernel call
 	quantizing bool // run quantizes tokens rather than multiplying
+}
+
+// productTask is one product of a matMulTask and its share of the loop:
+// indices [first, first + rowBlocks × token blocks).
+type productTask struct {
+	Product
+	rb        int        // bytes per weight row
+	gemm      GemmKernel // nil for float weights
+	blockRows int        // weight rows per GemmKernel call
+	rowBlocks int
+	first     int
 }
 
 var matMulTasks = sync.Pool{New: func() any { return new(matMulTask) }}
 
 // run does indices [lo, hi) of the current phase: tokens to quantize, row
-// blocks × token blocks of a block-type product, or rows of a float one.
+// blocks × token blocks of the block-type products, or rows of a float one.
 func (mt *matMulTask) run(lo, hi int) {
-	rows, cols, rb := mt.rows, mt.cols, mt.rb
-	switch {
-	case mt.quantizing:
+	cols := mt.cols
+	if mt.quantizing {
 		for i := lo; i < hi; i++ {
 			quantizeActivations(mt.xt, mt.xq[i*mt.xb:(i+1)*mt.xb], mt.x[i*cols:(i+1)*cols])
 		}
-	case mt.gemm != nil:
-		br := mt.blockRows
-		rowBlocks := (rows + br - 1) / br
-		for b := lo; b < hi; b++ {
-			// Consecutive blocks share a token block: its activations stay
-			// in cache while the weights stream past.
-			r0, c0 := (b%rowBlocks)*br, (b/rowBlocks)*gemmToks
-			nr, nc := min(br, rows-r0), min(gemmToks, mt.n-c0)
-			mt.gemm(cols, mt.w[r0*rb:(r0+nr)*rb], rb, nr, mt.xq[c0*mt.xb:(c0+nc)*mt.xb], mt.xb, nc, mt.dst[c0*rows+r0:], rows)
+		return
+	}
+	if mt.ps[0].gemm == nil {
+		floatRows(mt, &mt.ps[0], lo, hi)
+		return
+	}
+	for b := lo; b < hi; b++ {
+		p := &mt.ps[0]
+		for i := 1; i < mt.np && b >= mt.ps[i].first; i++ {
+			p = &mt.ps[i]
 		}
-	default:
-		floatRows(mt, lo, hi)
+		// Consecutive blocks share a token block: its activations stay in
+		// cache while the weights stream past.
+		br, rows, rb, local := p.blockRows, p.Rows, p.rb, b-p.first
+		r0, c0 := (local%p.rowBlocks)*br, (local/p.rowBlocks)*gemmToks
+		nr, nc := min(br, rows-r0), min(gemmToks, mt.n-c0)
+		p.gemm(cols, p.W[r0*rb:(r0+nr)*rb], rb, nr, mt.xq[c0*mt.xb:(c0+nc)*mt.xb], mt.xb, nc, p.Dst[c0*rows+r0:], rows)
 	}
 }

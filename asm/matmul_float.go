@@ -18,8 +18,8 @@ var floatTypes = []quant.Type{quant.F32, quant.F16, quant.BF16}
 
 // floatRows computes rows [lo, hi) of a product against F32, F16 or BF16
 // weights for every token.
-func floatRows(mt *matMulTask, lo, hi int) {
-	mt.k.FloatGemm[mt.wt](mt.cols, mt.w[lo*mt.rb:hi*mt.rb], hi-lo, mt.x, mt.n, mt.dst[lo:], mt.rows)
+func floatRows(mt *matMulTask, p *productTask, lo, hi int) {
+	mt.k.FloatGemm[p.Type](mt.cols, p.W[lo*p.rb:hi*p.rb], hi-lo, mt.x, mt.n, p.Dst[lo:], p.Rows)
 }
 
 // floatGemmFromDots is the FloatGemmKernel of a flavour with only row dot

@@ -91,10 +91,9 @@ func (m *Model) Forward(c *Cache, tokens []int, pos int, opt Options) ([]float32
 		// Attention RMSNorm.
 		rmsNormRows(xb, x, L.attnNorm, eps)
 
-		// Q, K, V projections, with biases where the model has them.
-		matMul(q, xb, L.wq, T)
-		matMul(k, xb, L.wk, T)
-		matMul(v, xb, L.wv, T)
+		// Q, K, V projections (in one pass of the kernel threads), with
+		// biases where the model has them.
+		asm.MatMuls(xb, D, T, L.wq.product(q), L.wk.product(k), L.wv.product(v))
 		addBias(q, L.bq)
 		addBias(k, L.bk)
 		addBias(v, L.bv)
@@ -136,8 +135,7 @@ func (m *Model) Forward(c *Cache, tokens []int, pos int, opt Options) ([]float32
 		rmsNormRows(xb, x, L.ffnNorm, eps)
 
 		// Gated feed-forward: down(act(gate·x) ⊙ up·x), SwiGLU or GeGLU.
-		matMul(gate, xb, L.wGate, T)
-		matMul(up, xb, L.wUp, T)
+		asm.MatMuls(xb, D, T, L.wGate.product(gate), L.wUp.product(up))
 		gatedRows(gate, up, F, cfg.Act == loader.GELUTanh)
 		matMul(xb, gate, L.wDown, T)
 
@@ -199,6 +197,11 @@ func (m *Model) check(c *Cache, tokens []int, pos int) error {
 }
 
 // matMul applies w to n row vectors: dst[i] = w · x[i].
+// product is w as one of several products of asm.MatMuls, into dst.
+func (w matrix) product(dst []float32) asm.Product {
+	return asm.Product{Dst: dst, W: w.data, Type: w.typ, Rows: w.rows, Packed: w.packed}
+}
+
 func matMul(dst, x []float32, w matrix, n int) {
 	if w.packed {
 		asm.MatMulPacked(dst, x, w.data, w.typ, w.rows, w.cols, n)
