@@ -37,6 +37,8 @@ type packFormat struct {
 var packFormats = map[quant.Type]packFormat{
 	quant.Q4_0: legacyFormat(4, 0),
 	quant.Q8_0: legacyFormat(8, 0x80),
+	quant.Q4_K: q4KFormat, // packed_k.go
+	quant.Q6_K: q6KFormat,
 }
 
 // legacyFormat is the packed block of a 32-element type whose block is a

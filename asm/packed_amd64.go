@@ -30,6 +30,9 @@ func addPackedGemms(k *Kernels, l Level) {
 	for t, p := range packedKernelsVNNI {
 		k.Packed[t] = p.gemm
 	}
+	for _, p := range packedKKernelsVNNI { // packed_k_amd64.go
+		k.Packed[p.t] = p.gemm
+	}
 }
 
 func (p *packedVNNI) gemm(n int, w []byte, rb, rows int, x []byte, xb, toks int, dst []float32, ldd int) {

@@ -11,7 +11,7 @@ import (
 )
 
 // packedTypes are the types with a packed layout, in a fixed order.
-var packedTypes = []quant.Type{quant.Q4_0, quant.Q8_0}
+var packedTypes = []quant.Type{quant.Q4_0, quant.Q8_0, quant.Q4_K, quant.Q6_K}
 
 // TestPackLayout checks the 32-element types' layout (legacyFormat)
 // against its definition, byte by byte, on a hand-made two-block group:
@@ -123,7 +123,7 @@ func TestPackedMatMulFlavours(t *testing.T) {
 			tr, _ := wt.Traits()
 			worst, checked := 0.0, 0
 			for _, shape := range [][3]int{{16, 32, 1}, {16, 128, 2}, {48, 96, 1}, {80, 352, 3}, {64, 2048, 1}, {272, 64, 1}, {32, 160, 4}, {48, 64, 9}, {16, 96, 130}} {
-				rows, cols, n := shape[0], shape[1], shape[2]
+				rows, cols, n := shape[0], shape[1]/32*tr.BlockSize, shape[2]
 				kind := []string{"normal", "large", "tiny", "extreme", "sparse"}[checked%5]
 				w := quantized(wt, randomFloats(r, rows*cols, kind))
 				x := randomFloats(r, n*cols, "normal")
@@ -166,7 +166,8 @@ func FuzzPackedGemm(f *testing.F) {
 	f.Add(uint8(0), uint8(1), uint8(1), uint8(1), []byte("seed"))
 	f.Add(uint8(1), uint8(2), uint8(3), uint8(5), []byte{0xff, 0x7b, 0x00, 0x80})
 	f.Fuzz(func(t *testing.T, ti, groups, blocks, toks uint8, data []byte) {
-		wt := packedTypes[int(ti)%len(packedTypes)]
+		legacy := []quant.Type{quant.Q4_0, quant.Q8_0} // K-quants: FuzzPackedKGemm
+		wt := legacy[int(ti)%len(legacy)]
 		tr, _ := wt.Traits()
 		rows, nb, n := packRows*(1+int(groups)%4), 1+int(blocks)%9, 1+int(toks)%6
 		cols := nb * 32

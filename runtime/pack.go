@@ -19,6 +19,9 @@ import (
 // straight from the mapping.
 var PackWeights = true
 
+// packSlice is about how many bytes of a matrix pack does at a time.
+const packSlice = 8 << 20
+
 // pack repacks m's matrices that the active kernels multiply faster
 // packed. The embeddings are packed only when they are also the classifier
 // (tied); lookups then decode rows from the packed layout.
@@ -53,10 +56,20 @@ func (m *Model) pack(lm *loader.Model) error {
 	for _, w := range ws {
 		dst := mem[:len(w.data):len(w.data)]
 		mem = mem[len(w.data):]
-		if err := asm.Pack(dst, w.data, w.typ, w.rows, w.cols); err != nil {
-			return fmt.Errorf("%s: %w", lm.Path, err)
+		// A slice of rows at a time, each released as soon as it is
+		// packed: the process then holds at most packSlice bytes of a
+		// matrix twice, not the whole matrix (a tied 128k-vocabulary
+		// classifier is 200 MB).
+		rb := len(w.data) / w.rows
+		step := max(16, packSlice/rb/16*16)
+		for r0 := 0; r0 < w.rows; r0 += step {
+			r1 := min(r0+step, w.rows)
+			if err := asm.Pack(dst[r0*rb:r1*rb], w.data[r0*rb:r1*rb], w.typ, r1-r0, w.cols); err != nil {
+				return fmt.Errorf("%s: %w", lm.Path, err)
+			}
+			lm.Release(w.data[r0*rb : r1*rb])
 		}
-		lm.Release(w.data)
+		lm.Release(w.data) // the pages the slices shared
 		w.data, w.packed = dst, true
 		m.packedBytes += len(dst)
 	}
