@@ -3,10 +3,13 @@
 package asm
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
+	"github.com/narallm/nara/loader/mmap"
 	"github.com/narallm/nara/quant"
 )
 
@@ -36,6 +39,63 @@ func BenchmarkPackedKGemv(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkPackedKGemvMemory streams about 96 MiB of packed Q4_K or Q6_K
+// (three times L3) from huge pages through the decode GEMV on one
+// thread, next to a plain read of the same bytes: how close the kernel
+// comes to the memory's bandwidth. The quants are random bytes; the
+// halves d (and Q4_K's dmin) are set to a normal number, so that no
+// subnormal or NaN slows the float tail.
+func BenchmarkPackedKGemvMemory(b *testing.B) {
+	if !hasVNNI {
+		b.Skip("no AVX-512 VNNI")
+	}
+	const nb, size = 16, 96 << 20
+	x := make([]byte, nb*292)
+	for i := range x {
+		x[i] = byte(i * 7)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, p := range packedKKernelsVNNI {
+		wBytes, _, _ := blockSizes(p.t)
+		groupBytes := packRows * nb * wBytes
+		groups := size / groupBytes
+		w, free, err := mmap.Anonymous(groups * groupBytes)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := 0; i+8 <= len(w); i += 8 {
+			binary.LittleEndian.PutUint64(w[i:], r.Uint64())
+		}
+		blockBytes := packRows * wBytes
+		halves := []int{3328} // Q6_K: d
+		if p.t == quant.Q4_K {
+			halves = []int{0, 32} // d, dmin
+		}
+		for blk := 0; blk < len(w); blk += blockBytes {
+			for _, h := range halves {
+				for row := range packRows {
+					binary.LittleEndian.PutUint16(w[blk+h+2*row:], 0x2C00) // 1/16
+				}
+			}
+		}
+		dst := make([]float32, groups*packRows)
+		f := unsafe.Slice((*float32)(unsafe.Pointer(&w[0])), len(w)/4)
+		b.Run(fmt.Sprintf("%s/gemv", p.t), func(b *testing.B) {
+			b.SetBytes(int64(len(w)))
+			for b.Loop() {
+				p.gemv(&w[0], nb, &x[0], groups, &dst[0])
+			}
+		})
+		b.Run(fmt.Sprintf("%s/read", p.t), func(b *testing.B) {
+			b.SetBytes(int64(len(w)))
+			for b.Loop() {
+				Dot(f, f)
+			}
+		})
+		free()
 	}
 }
 
