@@ -140,16 +140,19 @@ func vecDotType(t quant.Type) quant.Type {
 // their row dots: tiledMinToks) uses blocks of gemvRows rows: row dots
 // have no per-call work to spread, and small blocks share even the
 // 256-row K and V projections among the threads. A packed matrix's decode
-// kernel prepares the token once per call, so its blocks are
-// packedGemvRows rows: four 16-row groups per preparation, and still
-// four blocks of a 256-row projection for the threads to share.
+// kernel prepares the token once per call and streams all of the call's
+// groups, so its blocks are larger: packedGemvRows rows. Measured tg64
+// medians (three or four alternating runs; 64 / 256 / 512 rows):
+// tl-q4_0 39.7 / 40.5 / 44.7 t/s, l32-q4_0 35.0 / 36.2 / 38.6, tl-q8_0
+// 26.0 / 25.6 / 25.9, tl-q4_k_m 42.1 / 41.0 / 41.0. Fused products
+// (MatMuls) still give the threads several blocks per loop.
 const (
 	gemmRows = 256
 	gemmToks = 128
 	gemvRows = 16
 	gemvToks = 4
 
-	packedGemvRows = 64
+	packedGemvRows = 512
 )
 
 // matMulTask is one MatMuls call as a pool task. They are recycled (with
