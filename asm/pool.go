@@ -82,15 +82,18 @@ type worker struct {
 // tg: 26 t/s sleeping, 3 t/s spinning), while a sleeper is woken promptly.
 // So every yieldEvery polls the spinner yields its CPU (osYield); a yield
 // that takes longer than yieldSlow means other threads were waiting for
-// the CPU, and spinning stops for the next contendedFor. (At 50 µs,
-// yields on an idle virtual machine tripped it now and then: tg64 on
-// tl-q4_0 36.3 against 39.8 t/s at 1 ms, median of three alternating runs;
-// beside two busy loops 1 ms still falls back to sleeping, 24–25 t/s.)
+// the CPU, and spinning stops for the next contendedFor. Both are tuned
+// on tg64 of tl-q4_0, medians of alternating runs. At 50 µs, yields on
+// an idle virtual machine tripped it now and then (36.3 against 39.8 t/s
+// at 1 ms); so did a host's preemption now and then even at 1 ms, and
+// 200 ms of sleeping after each cost 42.4 against 45.5 t/s at 20 ms.
+// Beside two busy loops 20 ms still gives 27–37 t/s, where never
+// backing off gave 4.8.
 const (
 	spinWait     = 1 << 16
 	yieldEvery   = 1 << 10
 	yieldSlow    = time.Millisecond
-	contendedFor = 200 * time.Millisecond
+	contendedFor = 20 * time.Millisecond
 )
 
 var (
