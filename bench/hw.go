@@ -38,33 +38,62 @@ func Measure(threads, readBytes int) Hardware {
 
 // ReadBandwidth reads a buffer of size bytes from threads goroutines, each
 // streaming through its own part, reps times, and returns the best rate in
-// GB/s. The read loop is the active float dot kernel (x·x), which does far
-// more arithmetic per cycle than memory can feed it. The buffer is the
-// memory packed weights live in (mmap.Anonymous: huge pages where the
-// kernel gives them), which reads 3–12% faster here than the Go heap's
-// small pages: the figure is the machine's best, not the heap's.
+// GB/s (a Reader used once).
 func ReadBandwidth(threads, size, reps int) float64 {
+	r := NewReader(size)
+	defer r.Close()
+	return r.Measure(threads, reps)
+}
+
+// Reader measures read bandwidth over a buffer it keeps, so that a
+// benchmark can measure it again next to each of its repetitions (on a
+// shared machine the bandwidth left over moves from second to second).
+// The read loop is the active float dot kernel (x·x), which does far more
+// arithmetic per cycle than memory can feed it. The buffer is the memory
+// packed weights live in (mmap.Anonymous: huge pages where the kernel
+// gives them), which reads 3–12% faster here than the Go heap's small
+// pages: the figure is the machine's best, not the heap's.
+type Reader struct {
+	buf  []float32
+	free func()
+	sink [64]float32
+}
+
+// NewReader allocates and touches a buffer of size bytes; it stays
+// resident until Close.
+func NewReader(size int) *Reader {
 	mem, free, err := mmap.Anonymous(size / 4 * 4)
 	if err != nil {
 		mem, free = make([]byte, size/4*4), func() {}
 	}
-	defer free()
 	buf := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(mem))), len(mem)/4)
 	for i := range buf {
 		buf[i] = float32(i & 7) // touch every page before timing
 	}
-	var sink [64]float32
+	return &Reader{buf: buf, free: free}
+}
+
+// Bytes is the size of the buffer.
+func (r *Reader) Bytes() int { return 4 * len(r.buf) }
+
+// Measure reads the buffer reps times with threads goroutines and returns
+// the best rate in GB/s.
+func (r *Reader) Measure(threads, reps int) float64 {
+	threads = max(1, threads)
 	best := 0.0
 	for range reps {
 		sec := runThreads(threads, func(t int) {
-			lo, hi := len(buf)*t/threads, len(buf)*(t+1)/threads
-			part := buf[lo:hi]
-			sink[t%len(sink)] += asm.Dot(part, part)
+			lo, hi := len(r.buf)*t/threads, len(r.buf)*(t+1)/threads
+			part := r.buf[lo:hi]
+			r.sink[t%len(r.sink)] += asm.Dot(part, part)
 		})
-		best = max(best, float64(4*len(buf))/sec/1e9)
+		best = max(best, float64(4*len(r.buf))/sec/1e9)
 	}
 	return best
 }
+
+// Close frees the buffer.
+func (r *Reader) Close() { r.free(); r.buf = nil }
 
 // FMAPeak runs a loop of independent FMAs on threads goroutines and returns
 // the best rate in GFLOP/s over reps runs.

@@ -26,6 +26,7 @@ type benchResult struct {
 	TokensPerS float64 `json:"tokens_per_s"`
 	Stddev     float64 `json:"stddev"`
 	GBps       float64 `json:"weights_gb_per_s,omitempty"` // tg: weight bytes read per token × t/s
+	ReadGBps   float64 `json:"read_gb_per_s,omitempty"`    // tg: read bandwidth measured between its repetitions
 	GFlops     float64 `json:"gflop_per_s,omitempty"`      // pp: 2·params·tokens / time
 
 	*benchMemory // on the last test: the memory held until then
@@ -57,9 +58,10 @@ func runBench(args []string, stdout io.Writer) error {
 			"Measures prompt processing (pp: one batch of -p tokens) and text generation\n"+
 			"(tg: -n single-token steps from an empty context) as llama-bench does, in\n"+
 			"tokens/s, mean ± standard deviation over -r repetitions after a warm-up; with\n"+
-			"the GB/s of weights read during tg and GFLOP/s during pp, next to this\n"+
-			"machine's read bandwidth and f32 FMA peak measured in the same run, and the\n"+
-			"peak resident memory next to the model file and KV cache sizes.")
+			"the GB/s of weights read during tg next to the read bandwidth measured\n"+
+			"between its repetitions, GFLOP/s during pp next to the f32 FMA peak, this\n"+
+			"machine's read bandwidth and FMA peak measured in the same run, and the peak\n"+
+			"resident memory next to the model file and KV cache sizes.")
 		fs.SetOutput(os.Stderr)
 		fs.PrintDefaults()
 	}
@@ -102,8 +104,6 @@ func runBench(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		// Read before the bandwidth test's buffer raises it.
-		mem.PeakRSS, _ = bench.PeakRSS()
 		if len(results) > 0 {
 			results[len(results)-1].benchMemory = &mem
 		}
@@ -124,15 +124,15 @@ func runBench(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "hardware (%d threads): read %.1f GB/s, f32 FMA peak %.1f GFLOP/s (%s)\n",
 		hw.Threads, hw.ReadGBps, hw.FMAGFlops, hw.FMAKind)
 	if len(results) > 0 {
-		fmt.Fprintf(stdout, "| %-7s | %17s | %-26s |\n", "test", "t/s", "rate")
+		fmt.Fprintf(stdout, "| %-7s | %17s | %-31s |\n", "test", "t/s", "rate")
 		for _, r := range results {
 			rate := ""
 			if r.GBps > 0 {
-				rate = fmt.Sprintf("%.1f GB/s (%.0f%% of read)", r.GBps, 100*r.GBps/hw.ReadGBps)
+				rate = fmt.Sprintf("%.1f GB/s (%.0f%% of %.1f read)", r.GBps, 100*r.GBps/r.ReadGBps, r.ReadGBps)
 			} else if r.GFlops > 0 {
 				rate = fmt.Sprintf("%.1f GFLOP/s (%.0f%% of FMA)", r.GFlops, 100*r.GFlops/hw.FMAGFlops)
 			}
-			fmt.Fprintf(stdout, "| %-7s | %8.2f ± %6.2f | %-26s |\n", r.Test, r.TokensPerS, r.Stddev, rate)
+			fmt.Fprintf(stdout, "| %-7s | %8.2f ± %6.2f | %-31s |\n", r.Test, r.TokensPerS, r.Stddev, rate)
 		}
 	}
 	if len(results) > 0 {
@@ -154,9 +154,27 @@ type benchMemory struct {
 
 func mib(n int64) float64 { return float64(n) / (1 << 20) }
 
+// tgReadBytes is the buffer the tg test measures read bandwidth over
+// between its repetitions: four times this machine's L3.
+const tgReadBytes = 128 << 20
+
 // benchModel loads the model and runs the pp and tg tests.
-func benchModel(modelPath string, nPrompt, nGen, reps int, kv quant.Type, repack, quiet bool, stdout io.Writer) ([]benchResult, benchMemory, error) {
-	mem := benchMemory{KVType: kv.String()}
+func benchModel(modelPath string, nPrompt, nGen, reps int, kv quant.Type, repack, quiet bool, stdout io.Writer) (_ []benchResult, mem benchMemory, _ error) {
+	mem.KVType = kv.String()
+	// The tg test's read-bandwidth buffer is resident from before the model
+	// loads until the peak is read, so the peak minus the buffer is what
+	// the model tests held.
+	var reader *bench.Reader
+	if nGen > 0 {
+		reader = bench.NewReader(tgReadBytes)
+		defer reader.Close()
+	}
+	defer func() {
+		mem.PeakRSS, _ = bench.PeakRSS()
+		if reader != nil {
+			mem.PeakRSS -= int64(reader.Bytes())
+		}
+	}()
 	path, err := resolveModel(modelPath)
 	if err != nil {
 		return nil, mem, err
@@ -221,7 +239,12 @@ func benchModel(modelPath string, nPrompt, nGen, reps int, kv quant.Type, repack
 		if err := forward(tokens[:1], 0); err != nil { // warm-up
 			return nil, mem, err
 		}
+		// The read bandwidth is measured before each repetition and after
+		// the last, and averaged: the machine's spare bandwidth moves
+		// from second to second, so one figure taken at another time
+		// made the ratio swing between 49% and 118% from run to run.
 		rates := make([]float64, reps)
+		readGBps := reader.Measure(asm.Threads(), 2)
 		for r := range rates {
 			tok := tokens[0]
 			t0 := time.Now()
@@ -232,10 +255,11 @@ func benchModel(modelPath string, nPrompt, nGen, reps int, kv quant.Type, repack
 				tok = rng.IntN(cfg.VocabSize)
 			}
 			rates[r] = float64(nGen) / time.Since(t0).Seconds()
+			readGBps += reader.Measure(asm.Threads(), 2)
 		}
 		mean, sd := meanSD(rates)
 		results = append(results, benchResult{Test: fmt.Sprintf("tg%d", nGen), TokensPerS: mean, Stddev: sd,
-			GBps: float64(w.tokenBytes) * mean / 1e9})
+			GBps: float64(w.tokenBytes) * mean / 1e9, ReadGBps: readGBps / float64(reps+1)})
 	}
 	mem.KVBytes = cache.Bytes()
 	return results, mem, nil
