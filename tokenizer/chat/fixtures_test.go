@@ -182,7 +182,8 @@ func TestModelChatRefs(t *testing.T) {
 // TestFixtureTemplatesWithTools renders the fixture templates with the
 // conversations of testdata/hf_tool_cases.json (tools, tool calls, tool
 // results, awkward text) and compares with what Python's jinja2 produced,
-// recorded there as SHA-256 and length.
+// recorded there as SHA-256 and length, with the clock at the date
+// recorded beside them.
 func TestFixtureTemplatesWithTools(t *testing.T) {
 	files := fixtures.Glob(t, "templates/*.jinja")
 	path := "testdata/hf_tool_cases.json"
@@ -199,6 +200,9 @@ func TestFixtureTemplatesWithTools(t *testing.T) {
 	}
 	root := v.(*Object)
 	bos, eos := mustGet(root, "bos_token").(string), mustGet(root, "eos_token").(string)
+	// The date jinja2's strftime_now gave when the results were recorded
+	// (Llama 3.x templates print it).
+	now := fixedClock(t, mustGet(root, "strftime_now").(string))
 	convs := mustGet(root, "conversations").(*Object)
 	results := mustGet(root, "results").(*Object)
 	pass, total := 0, 0
@@ -226,7 +230,7 @@ func TestFixtureTemplatesWithTools(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			opts := Options{AddGenerationPrompt: mustGet(conv, "add_generation_prompt").(bool), BOS: bos, EOS: eos, Extra: map[string]any{}}
+			opts := Options{AddGenerationPrompt: mustGet(conv, "add_generation_prompt").(bool), BOS: bos, EOS: eos, Extra: map[string]any{}, Now: now}
 			if tools, ok := conv.Get("tools"); ok {
 				opts.Tools = tools.([]any)
 			}
