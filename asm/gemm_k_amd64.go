@@ -169,11 +169,16 @@ func gemmPacked(t quant.Type, nb int, w []byte, rb, rows int, x []byte, xb, toks
 		// Prefetch the next sixteen rows, a slice per token group, while
 		// these compute: a thread's next block is usually the next rows
 		// (MatMul hands out consecutive blocks), which the hardware
-		// prefetcher does not fetch ahead across the call.
-		next := unsafe.Add(unsafe.Pointer(&w[r0*rb]), kGemmRows*rb)
+		// prefetcher does not fetch ahead across the call. They may lie
+		// past this block's slice, but only within its capacity: a
+		// pointer past the end of the allocation is invalid in Go
+		// (checkptr caught one under -race).
+		all := w[:cap(w)]
 		share := (kGemmRows*rb/max(done/kGemmToks, 1) + 63) &^ 63
 		for c := 0; c < done; c += kGemmToks {
-			prefetchL2(unsafe.Add(next, c/kGemmToks*share), share)
+			if off := (r0+kGemmRows)*rb + c/kGemmToks*share; off < len(all) {
+				prefetchL2(unsafe.Pointer(&all[off]), min(share, len(all)-off))
+			}
 			var out [kGemmToks * kGemmRows]float32
 			if t == quant.Q6_K {
 				gemmQ6_KPack8(&pack[0], nb, &x[c*xb], xb, &out[0])
