@@ -45,12 +45,8 @@ func matMuls(x []float32, cols, n int, ps []Product) {
 		panic("asm.MatMuls: more than 3 products")
 	}
 	xt := vecDotType(ps[0].Type)
-	for _, p := range ps {
-		rb, err := RowBytes(p.Type, cols)
-		if err != nil || len(p.W) != p.Rows*rb || p.Packed && !CanPack(p.Type, p.Rows, cols) || len(p.Dst) < n*p.Rows {
-			panic("asm.MatMul: weight matrix does not match its shape")
-		}
-		if vecDotType(p.Type) != xt || xt == quant.F32 {
+	for _, p := range ps[1:] {
+		if vecDotType(p.Type) != xt {
 			xt = quant.F32 // not one shared quantization: one product at a time
 		}
 	}
@@ -65,9 +61,21 @@ func matMuls(x []float32, cols, n int, ps []Product) {
 	*mt = matMulTask{x: x, cols: cols, n: n, k: active, xq: mt.xq[:0], np: len(ps)}
 	blocks, work := 0, 0
 	for i, p := range ps {
+		rb, err := RowBytes(p.Type, cols)
+		if err != nil || len(p.W) != p.Rows*rb || p.Packed && !CanPack(p.Type, p.Rows, cols) || len(p.Dst) < n*p.Rows {
+			panic("asm.MatMul: weight matrix does not match its shape")
+		}
 		pt := &mt.ps[i]
-		pt.Product = p
-		pt.rb, _ = RowBytes(p.Type, cols)
+		pt.Product, pt.rb = p, rb
+		if xt == quant.F32 {
+			continue // one float product: run shares out its rows
+		}
+		if pt.gemm = active.Gemm[p.Type]; p.Packed {
+			pt.gemm = active.Packed[p.Type]
+		}
+		if pt.gemm == nil {
+			panic("asm.MatMul: no kernel for " + p.Type.String())
+		}
 		pt.blockRows = gemmRows
 		if n < gemvToks {
 			pt.blockRows = gemvRows
@@ -75,22 +83,13 @@ func matMuls(x []float32, cols, n int, ps []Product) {
 				pt.blockRows = packedGemvRows
 			}
 		}
-		if xt == quant.F32 {
-			pt.blockRows = 1 // a float product shares out rows
-		} else if pt.gemm = active.Gemm[p.Type]; p.Packed {
-			pt.gemm = active.Packed[p.Type]
-		}
-		if xt != quant.F32 && pt.gemm == nil {
-			panic("asm.MatMul: no kernel for " + p.Type.String())
-		}
 		pt.rowBlocks = (p.Rows + pt.blockRows - 1) / pt.blockRows
 		pt.first = blocks
 		blocks += pt.rowBlocks * ((n + gemmToks - 1) / gemmToks)
 		work = max(work, pt.blockRows*min(n, gemmToks)*cols)
 	}
 	if xt == quant.F32 {
-		mt.ps[0].first, blocks = 0, ps[0].Rows
-		parallelFor(blocks, cols*n, mt)
+		parallelFor(ps[0].Rows, cols*n, mt)
 	} else {
 		xb, err := RowBytes(xt, cols)
 		if err != nil {
