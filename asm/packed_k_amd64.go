@@ -90,21 +90,13 @@ func (p *packedKVNNI) gemm(n int, w []byte, rb, rows int, x []byte, xb, toks int
 var _ = hasAVX512 && addPackKGroupKernels()
 
 func addPackKGroupKernels() bool {
-	for t, kernel := range map[quant.Type]func(w *byte, idx *int32, nb int, dst *byte){
-		quant.Q4_K: packQ4_KAVX512,
-		quant.Q6_K: packQ6_KAVX512,
-	} {
-		bb := traits(t).BlockBytes
-		packGroupKernels[t] = func(dst, w []byte, rb int) {
-			nb := rb / bb
-			_, _ = w[(packRows-1)*rb+nb*bb-1], dst[packRows*nb*bb-1] // the kernel trusts these bounds
-			var idx [packRows]int32
-			for r := range packRows {
-				idx[r] = int32(r * rb)
-			}
-			kernel(&w[0], &idx[0], nb, &dst[0])
-		}
-	}
+	rowOrder := func(r int) int { return r } // the K tiles' lanes
+	packGroupKernels[quant.Q4_K] = asmGroupPacker(quant.Q4_K, rowOrder, func(w *byte, _ int, idx *int32, nb int, dst *byte) {
+		packQ4_KAVX512(w, idx, nb, dst)
+	})
+	packGroupKernels[quant.Q6_K] = asmGroupPacker(quant.Q6_K, rowOrder, func(w *byte, _ int, idx *int32, nb int, dst *byte) {
+		packQ6_KAVX512(w, idx, nb, dst)
+	})
 	return true
 }
 

@@ -11,21 +11,25 @@ import "github.com/narallm/nara/quant"
 var _ = hasAVX512 && addPackGroupKernels()
 
 func addPackGroupKernels() bool {
-	for t, kernel := range map[quant.Type]func(w *byte, rb int, idx *int32, nb int, pack *byte){
-		quant.Q4_0: packQ4_0AVX512,
-		quant.Q8_0: packQ8_0AVX512,
-	} {
-		packGroupKernels[t] = func(dst, w []byte, rb int) {
-			nb := rb / traits(t).BlockBytes
-			_, _ = w[(packRows-1)*rb+nb*traits(t).BlockBytes-1], dst[packRows*nb*traits(t).BlockBytes-1] // the kernel trusts these bounds
-			var idx [packRows]int32
-			for r := range packRows {
-				idx[lane16(r)] = int32(r * rb)
-			}
-			kernel(&w[0], rb, &idx[0], nb, &dst[0])
-		}
-	}
+	packGroupKernels[quant.Q4_0] = asmGroupPacker(quant.Q4_0, lane16, packQ4_0AVX512)
+	packGroupKernels[quant.Q8_0] = asmGroupPacker(quant.Q8_0, lane16, packQ8_0AVX512)
 	return true
+}
+
+// asmGroupPacker wraps an assembly packer of 16 rows into packGroup's
+// signature: it checks the bounds the kernel trusts and passes the rows'
+// offsets, row r's at idx[lane(r)].
+func asmGroupPacker(t quant.Type, lane func(r int) int, kernel func(w *byte, rb int, idx *int32, nb int, dst *byte)) func(dst, w []byte, rb int) {
+	bb := traits(t).BlockBytes
+	return func(dst, w []byte, rb int) {
+		nb := rb / bb
+		_, _ = w[(packRows-1)*rb+nb*bb-1], dst[packRows*nb*bb-1] // the kernel trusts these bounds
+		var idx [packRows]int32
+		for r := range packRows {
+			idx[lane(r)] = int32(r * rb)
+		}
+		kernel(&w[0], rb, &idx[0], nb, &dst[0])
+	}
 }
 
 //go:noescape
