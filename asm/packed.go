@@ -192,12 +192,10 @@ func unpackingGemm(t quant.Type, gemm GemmKernel) GemmKernel {
 
 var unpackScratches = sync.Pool{New: func() any { return new([]byte) }}
 
-// fillPacked gives k a packed GemmKernel for every packed type it lacks
-// one for, from its row-major Gemm.
+// fillPacked gives k (a merged flavour, whose Packed map Use made) a
+// packed GemmKernel for every packed type it lacks one for, from its
+// row-major Gemm.
 func fillPacked(k *Kernels) {
-	if k.Packed == nil {
-		k.Packed = map[quant.Type]GemmKernel{}
-	}
 	for t := range packFormats {
 		if k.Packed[t] == nil {
 			k.Packed[t] = unpackingGemm(t, k.Gemm[t])
