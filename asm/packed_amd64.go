@@ -35,17 +35,28 @@ func addPackedGemms(k *Kernels, l Level) {
 	}
 }
 
-func (p *packedVNNI) gemm(n int, w []byte, rb, rows int, x []byte, xb, toks int, dst []float32, ldd int) {
-	ti := p.ti
-	wBytes, xBytes, size := blockSizes(ti.t)
+// packedBlocks returns the blocks per row of a packed Gemm call on n
+// elements of type t, after checking that the slices hold what the
+// kernels will read: they trust these bounds. It returns 0 when a row has
+// no whole block.
+func packedBlocks(t quant.Type, n int, w []byte, rb, rows int, x []byte, xb, toks int, dst []float32, ldd int) int {
+	wBytes, xBytes, size := blockSizes(t)
 	nb := n / size
 	if nb <= 0 {
-		return
+		return 0
 	}
-	// The kernels trust these bounds.
 	_, _, _ = w[rows*rb-1], x[(toks-1)*xb+nb*xBytes-1], dst[(toks-1)*ldd+rows-1]
 	if rows%packRows != 0 || rb != nb*wBytes || xb < nb*xBytes || ldd < rows {
 		panic("asm: packed Gemm block shape does not fit its slices")
+	}
+	return nb
+}
+
+func (p *packedVNNI) gemm(n int, w []byte, rb, rows int, x []byte, xb, toks int, dst []float32, ldd int) {
+	ti := p.ti
+	nb := packedBlocks(ti.t, n, w, rb, rows, x, xb, toks, dst, ldd)
+	if nb == 0 {
+		return
 	}
 	s := tiledScratches.Get().(*tiledScratch)
 	defer tiledScratches.Put(s)

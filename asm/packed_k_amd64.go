@@ -40,18 +40,12 @@ func (p *packedKVNNI) tile(pack *byte, nb int, x *byte, xb int, out *float32) {
 }
 
 func (p *packedKVNNI) gemm(n int, w []byte, rb, rows int, x []byte, xb, toks int, dst []float32, ldd int) {
-	wBytes, xBytes, size := blockSizes(p.t)
-	nb := n / size
-	if nb <= 0 {
+	nb := packedBlocks(p.t, n, w, rb, rows, x, xb, toks, dst, ldd)
+	if nb == 0 {
 		for c := range toks {
 			clear(dst[c*ldd : c*ldd+rows])
 		}
 		return
-	}
-	// The kernels trust these bounds.
-	_, _, _ = w[rows*rb-1], x[(toks-1)*xb+nb*xBytes-1], dst[(toks-1)*ldd+rows-1]
-	if rows%packRows != 0 || rb != nb*wBytes || xb < nb*xBytes || ldd < rows {
-		panic("asm: packed Gemm block shape does not fit its slices")
 	}
 	groups := rows / packRows
 	done := 0
