@@ -202,12 +202,9 @@ func (w matrix) product(dst []float32) asm.Product {
 	return asm.Product{Dst: dst, W: w.data, Type: w.typ, Rows: w.rows, Packed: w.packed}
 }
 
+// matMul is the product of w alone with the n vectors x, into dst.
 func matMul(dst, x []float32, w matrix, n int) {
-	if w.packed {
-		asm.MatMulPacked(dst, x, w.data, w.typ, w.rows, w.cols, n)
-		return
-	}
-	asm.MatMul(dst, x, w.data, w.typ, w.rows, w.cols, n)
+	asm.MatMuls(x, w.cols, n, w.product(dst[:n*w.rows]))
 }
 
 // The elementwise steps run over a batch's rows on the kernel threads when
